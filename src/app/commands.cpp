@@ -1,0 +1,60 @@
+#include "commands.hpp"
+
+#include <iostream>
+#include <spdlog/spdlog.h>
+
+#include "build_info.hpp"
+#include "daemon.hpp"
+#include "logging.hpp"
+#include "tocsin/config/loader.hpp"
+#include "tocsin/core/exit_code.hpp"
+
+namespace tocsin::app {
+
+std::string version_string() {
+    return std::string("tocsin ") + build::k_version + " (commit " + build::k_commit + ", " + build::k_compiler + ", " +
+           build::k_build_type + ")";
+}
+
+int command_version() {
+    std::cout << version_string() << '\n';
+    return exit_code::ok;
+}
+
+int command_check(const CommandOptions& options) {
+    config::LoadResult result = config::load_file(options.config_path);
+    if (!result.ok()) {
+        std::cerr << config::format_diagnostics(result.diagnostics);
+        std::cerr << options.config_path << ": " << result.diagnostics.size() << " problem"
+                  << (result.diagnostics.size() == 1 ? "" : "s") << " found\n";
+        return exit_code::config;
+    }
+    if (options.print) std::cout << config::to_toml(*result.config);
+    std::cerr << options.config_path << ": ok\n";
+    return exit_code::ok;
+}
+
+int command_run(const CommandOptions& options) {
+    std::optional<config::LogLevel> level;
+    if (!options.log_level.empty()) level = parse_log_level(options.log_level);
+    // Log with defaults until the config says otherwise, so load errors show.
+    configure_logging(config::LogConfig{}, level);
+    config::LoadResult result = config::load_file(options.config_path);
+    if (!result.ok()) {
+        for (const auto& d : result.diagnostics) spdlog::critical("{}", d.to_string());
+        spdlog::critical("refusing to start: {} configuration problem{} in {}", result.diagnostics.size(),
+                         result.diagnostics.size() == 1 ? "" : "s", options.config_path);
+        return exit_code::config;
+    }
+    configure_logging(result.config->log, level);
+    spdlog::info("{} starting with {}", version_string(), options.config_path);
+    try {
+        Daemon daemon(std::move(*result.config), level);
+        return daemon.run();
+    } catch (const std::exception& e) {
+        spdlog::critical("fatal: {}", e.what());
+        return exit_code::software;
+    }
+}
+
+}  // namespace tocsin::app

@@ -1,0 +1,241 @@
+#include "daemon.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <filesystem>
+#include <spdlog/spdlog.h>
+
+#include "logging.hpp"
+#include "self_metrics.hpp"
+#include "systemd_notifier.hpp"
+#include "tocsin/api/api.hpp"
+#include "tocsin/config/loader.hpp"
+#include "tocsin/core/exit_code.hpp"
+#include "tocsin/net/http_server.hpp"
+#include "tocsin/store/migrations.hpp"
+#include "tocsin/store/store.hpp"
+
+namespace tocsin::app {
+
+namespace asio = boost::asio;
+using steady = std::chrono::steady_clock;
+
+struct Daemon::Impl {
+    Impl(config::Config cfg, std::optional<config::LogLevel> level)
+        : config(std::move(cfg)), level_override(level), signals(io), health_timer(io), watchdog_timer(io),
+          shutdown_timer(io) {}
+
+    config::Config config;
+    std::optional<config::LogLevel> level_override;
+    SystemClock clock;
+    asio::io_context io{1};
+    asio::signal_set signals;
+    asio::steady_timer health_timer;
+    asio::steady_timer watchdog_timer;
+    asio::steady_timer shutdown_timer;
+    SystemdNotifier notifier;
+    SelfMetrics metrics;
+    std::optional<store::Store> store;
+    std::unique_ptr<api::Api> api;
+    std::unique_ptr<net::HttpServer> server;
+    bool ready = false;
+    bool stopping = false;
+
+    // The last store write probe; /healthz reuses it for a second so a
+    // scraper hammering the endpoint cannot turn into an fsync storm.
+    api::Check last_health;
+    steady::time_point last_health_at{};
+    steady::time_point last_tick = steady::now();
+
+    int run();
+    api::Check health();
+    api::Check readiness() const;
+    void schedule_health_tick();
+    void schedule_watchdog(Duration interval);
+    void wait_for_signal();
+    void reload();
+    void begin_stop(const char* why);
+};
+
+Daemon::Daemon(config::Config config, std::optional<config::LogLevel> level_override)
+    : m_impl(std::make_unique<Impl>(std::move(config), level_override)) {}
+
+Daemon::~Daemon() = default;
+
+int Daemon::run() { return m_impl->run(); }
+
+int Daemon::Impl::run() {
+    std::error_code ec;
+    std::filesystem::create_directories(config.daemon.state_dir, ec);
+    if (ec) {
+        spdlog::critical("cannot create state directory {}: {}", config.daemon.state_dir, ec.message());
+        return exit_code::io_error;
+    }
+    try {
+        store.emplace(store::Store::open(config.storage.path, config.storage.busy_timeout));
+    } catch (const store::StoreOpenError& e) {
+        spdlog::critical("{}", e.what());
+        return e.exit_code();
+    }
+    spdlog::info("store {} open (schema version {})", config.storage.path, store::k_latest_schema_version);
+    metrics.store_schema_version(store::k_latest_schema_version);
+
+    api = std::make_unique<api::Api>(metrics.registry(),
+                                     api::ApiHooks{[this] { return health(); }, [this] { return readiness(); }});
+    net::HttpServerOptions options;
+    options.host = config.api.listen_host;
+    options.port = config.api.listen_port;
+    options.request_timeout = config.api.request_timeout;
+    options.max_body_bytes = config.api.max_body_bytes;
+    server = std::make_unique<net::HttpServer>(io, options, [this](const net::HttpRequest& r) { return api->handle(r); });
+    try {
+        server->start();
+    } catch (const std::system_error& e) {
+        spdlog::critical("cannot listen on {} (api.listen): {}", config.api.listen(), e.code().message());
+        return exit_code::os_error;
+    }
+    std::string where = config.api.listen_host.find(':') != std::string::npos
+                            ? "[" + config.api.listen_host + "]:" + std::to_string(server->port())
+                            : config.api.listen_host + ":" + std::to_string(server->port());
+    spdlog::info("serving /healthz, /readyz and /metrics on http://{}", where);
+
+    signals.add(SIGINT);
+    signals.add(SIGTERM);
+    signals.add(SIGHUP);
+    wait_for_signal();
+    schedule_health_tick();
+    if (auto interval = notifier.watchdog_interval()) {
+        spdlog::info("systemd watchdog enabled: pinging every {} ms", interval->count());
+        schedule_watchdog(*interval);
+    }
+
+    metrics.started(clock.now());
+    health();  // prove the store writable before declaring readiness
+    ready = true;
+    notifier.ready("serving on " + where);
+    spdlog::info("tocsin ready (config {})", config.source_file);
+
+    io.run();
+    store.reset();  // closes SQLite, checkpointing the WAL
+    spdlog::info("tocsin stopped");
+    return exit_code::ok;
+}
+
+api::Check Daemon::Impl::health() {
+    auto now = steady::now();
+    if (last_health_at != steady::time_point{} && now - last_health_at < std::chrono::seconds(1)) return last_health;
+    api::Check check{true, {}};
+    // The tick proves the loop turns; a stall of three intervals is a hang.
+    if (now - last_tick > 3 * config.daemon.health_interval + std::chrono::seconds(1)) {
+        check = {false, "event loop stalled"};
+    } else if (Status s = store->check_writable(clock.now()); !s) {
+        check = {false, "store not writable: " + s.error().message};
+    }
+    if (check.ok != last_health.ok || last_health_at == steady::time_point{}) {
+        if (check.ok) spdlog::info("health: ok");
+        else spdlog::error("health: {}", check.detail);
+    }
+    metrics.store_writable(check.ok);
+    last_health = check;
+    last_health_at = now;
+    return check;
+}
+
+api::Check Daemon::Impl::readiness() const {
+    if (stopping) return {false, "shutting down"};
+    if (!ready) return {false, "starting"};
+    return {true, {}};
+}
+
+void Daemon::Impl::schedule_health_tick() {
+    health_timer.expires_after(config.daemon.health_interval);
+    health_timer.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || stopping) return;
+        last_tick = steady::now();
+        health();
+        schedule_health_tick();
+    });
+}
+
+void Daemon::Impl::schedule_watchdog(Duration interval) {
+    watchdog_timer.expires_after(interval);
+    watchdog_timer.async_wait([this, interval](const boost::system::error_code& ec) {
+        if (ec || stopping) return;
+        last_tick = steady::now();
+        // Withholding the ping lets systemd restart a daemon that cannot write.
+        if (health().ok) notifier.watchdog();
+        schedule_watchdog(interval);
+    });
+}
+
+void Daemon::Impl::wait_for_signal() {
+    signals.async_wait([this](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        if (signo == SIGHUP) {
+            if (!stopping) reload();
+        } else if (stopping) {
+            spdlog::warn("second {} received: exiting now", signo == SIGINT ? "SIGINT" : "SIGTERM");
+            io.stop();
+            return;
+        } else {
+            begin_stop(signo == SIGINT ? "SIGINT" : "SIGTERM");
+        }
+        wait_for_signal();
+    });
+}
+
+void Daemon::Impl::reload() {
+    notifier.reloading();
+    spdlog::info("SIGHUP: reloading configuration from {}", config.source_file);
+    config::LoadResult result = config::load_file(config.source_file);
+    if (!result.ok()) {
+        for (const auto& d : result.diagnostics) spdlog::error("{}", d.to_string());
+        spdlog::error("configuration reload rejected ({} problem{}); keeping the running configuration",
+                      result.diagnostics.size(), result.diagnostics.size() == 1 ? "" : "s");
+        metrics.reload_failed();
+        notifier.ready("reload rejected; running the previous configuration");
+        return;
+    }
+    config::Config next = std::move(*result.config);
+    // These are bound at start-up; say so rather than half-apply them.
+    if (next.daemon.state_dir != config.daemon.state_dir) spdlog::warn("daemon.state_dir changed: takes effect on restart");
+    if (next.storage != config.storage) spdlog::warn("[storage] changed: takes effect on restart");
+    if (next.api.listen() != config.api.listen() || next.api.request_timeout != config.api.request_timeout ||
+        next.api.max_body_bytes != config.api.max_body_bytes) {
+        spdlog::warn("[api] listen/request_timeout/max_body_bytes changed: takes effect on restart");
+    }
+    next.daemon.state_dir = config.daemon.state_dir;
+    next.storage = config.storage;
+    next.api.listen_host = config.api.listen_host;
+    next.api.listen_port = config.api.listen_port;
+    next.api.request_timeout = config.api.request_timeout;
+    next.api.max_body_bytes = config.api.max_body_bytes;
+    config = std::move(next);
+    configure_logging(config.log, level_override);
+    metrics.reload_succeeded(clock.now());
+    notifier.ready("configuration reloaded");
+    spdlog::info("configuration reloaded");
+}
+
+void Daemon::Impl::begin_stop(const char* why) {
+    stopping = true;
+    notifier.stopping();
+    spdlog::info("{}: stopping; finishing in-flight requests (up to {} ms)", why, config.daemon.shutdown_timeout.count());
+    health_timer.cancel();
+    watchdog_timer.cancel();
+    shutdown_timer.expires_after(config.daemon.shutdown_timeout);
+    shutdown_timer.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        spdlog::warn("shutdown_timeout reached with {} connection(s) open: closing them", server->connections());
+        io.stop();
+    });
+    server->stop([this] {
+        shutdown_timer.cancel();
+        signals.cancel();
+        io.stop();
+    });
+}
+
+}  // namespace tocsin::app

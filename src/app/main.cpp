@@ -1,0 +1,38 @@
+// The tocsin command line. Each subcommand is a function in commands.cpp.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "commands.hpp"
+#include "tocsin/core/exit_code.hpp"
+
+int main(int argc, char** argv) {
+    using namespace tocsin::app;
+    CLI::App app{"tocsin: detects incidents and pages on-call engineers until someone owns them."};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", version_string());
+
+    const std::string config_help = "Configuration file";
+    CommandOptions options;
+
+    auto* run = app.add_subcommand("run", "Run the daemon in the foreground (as systemd does)");
+    run->add_option("-c,--config", options.config_path, config_help)->capture_default_str();
+    run->add_option("--log-level", options.log_level, "Override [log] level")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+
+    auto* check = app.add_subcommand("check", "Validate the configuration: exit 0 when valid, 78 when not");
+    check->add_option("-c,--config", options.config_path, config_help)->capture_default_str();
+    check->add_flag("--print", options.print, "Print the effective configuration (defaults filled in, secrets by reference)");
+
+    auto* version = app.add_subcommand("version", "Print version and build information");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        return rc == 0 ? tocsin::exit_code::ok : tocsin::exit_code::usage;
+    }
+    if (run->parsed()) return command_run(options);
+    if (check->parsed()) return command_check(options);
+    if (version->parsed()) return command_version();
+    return tocsin::exit_code::usage;
+}

@@ -1,0 +1,63 @@
+#include "tocsin/config/loader.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sections.hpp"
+
+namespace tocsin::config {
+
+LoadResult load_string(std::string_view toml_text, const std::string& source_name, const Environment& env) {
+    LoadResult result;
+    toml::table document;
+    try {
+        document = toml::parse(toml_text, source_name);
+    } catch (const toml::parse_error& e) {
+        // toml++ stops at the first syntax error; there is nothing more to check.
+        result.diagnostics.push_back(Diagnostic{source_name, e.source().begin.line, e.source().begin.column, "",
+                                                "syntax error: " + std::string(e.description())});
+        return result;
+    }
+
+    LoadContext ctx;
+    ctx.file = source_name;
+    ctx.env = &env;
+    std::error_code ec;
+    auto absolute = std::filesystem::absolute(std::filesystem::path(source_name), ec);
+    ctx.config_dir = (ec ? std::filesystem::path(source_name) : absolute).parent_path().string();
+
+    Config config;
+    config.source_file = source_name;
+    TableReader root(ctx, document, "");
+    read_daemon(root, config.daemon);
+    read_storage(root, config.daemon, config.storage);
+    read_log(root, config.log);
+    read_api(root, config.api);
+    root.finish();
+
+    // Report in file order, however the sections were visited.
+    std::stable_sort(ctx.diagnostics.begin(), ctx.diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
+        return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    });
+    result.diagnostics = std::move(ctx.diagnostics);
+    if (result.diagnostics.empty()) result.config = std::move(config);
+    return result;
+}
+
+LoadResult load_file(const std::string& path, const Environment& env) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        LoadResult result;
+        result.diagnostics.push_back(Diagnostic{path, 0, 0, "", std::string("cannot read: ") + std::strerror(errno)});
+        return result;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return load_string(text.str(), path, env);
+}
+
+}  // namespace tocsin::config

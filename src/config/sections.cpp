@@ -1,0 +1,109 @@
+#include "sections.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <filesystem>
+
+namespace tocsin::config {
+namespace {
+
+constexpr Duration k_max_timeout = std::chrono::hours(1);
+
+// Runs `body` on the section's table if present; unknown keys are flagged after.
+template <typename Body>
+void with_section(TableReader& root, std::string_view name, Body&& body) {
+    const toml::table* table = root.table(name);
+    if (table == nullptr) return;
+    TableReader reader(root.context(), *table, std::string(name));
+    body(reader);
+    reader.finish();
+}
+
+std::string default_state_dir(const Environment& env) {
+    // systemd's StateDirectory= may list several directories, colon-separated.
+    if (auto dir = env.getenv("STATE_DIRECTORY"); dir && !dir->empty()) return dir->substr(0, dir->find(':'));
+    return "/var/lib/tocsin";
+}
+
+bool valid_host(const std::string& host) {
+    unsigned char buf[16];
+    return host == "localhost" || ::inet_pton(AF_INET, host.c_str(), buf) == 1 ||
+           ::inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+}  // namespace
+
+std::string parse_listen(const std::string& text, std::string& host, std::uint16_t& port) {
+    const std::string usage = "invalid listen address \"" + text + "\" (use HOST:PORT, e.g. 127.0.0.1:9464 or [::1]:9464)";
+    std::string h, p;
+    if (text.starts_with("[")) {
+        auto close = text.find(']');
+        if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') return usage;
+        h = text.substr(1, close - 1);
+        p = text.substr(close + 2);
+    } else {
+        auto colon = text.rfind(':');
+        if (colon == std::string::npos) return usage;
+        h = text.substr(0, colon);
+        p = text.substr(colon + 1);
+        if (h.find(':') != std::string::npos) return usage;  // bare IPv6 needs brackets
+    }
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+    if (p.empty() || ec != std::errc{} || end != p.data() + p.size() || value > 65535) return usage;
+    if (!valid_host(h)) return usage + ": host must be an IP address or localhost";
+    host = h == "localhost" ? "127.0.0.1" : h;
+    port = static_cast<std::uint16_t>(value);
+    return {};
+}
+
+void read_daemon(TableReader& root, DaemonConfig& out) {
+    out.state_dir = default_state_dir(*root.context().env);
+    with_section(root, "daemon", [&](TableReader& r) {
+        r.path("state_dir", out.state_dir);
+        r.duration("shutdown_timeout", out.shutdown_timeout, std::chrono::milliseconds(100), std::chrono::minutes(5));
+        r.duration("health_interval", out.health_interval, std::chrono::seconds(1), k_max_timeout);
+    });
+}
+
+void read_storage(TableReader& root, const DaemonConfig& daemon, StorageConfig& out) {
+    std::string path = "tocsin.db";
+    with_section(root, "storage", [&](TableReader& r) {
+        r.string("path", path);
+        r.duration("busy_timeout", out.busy_timeout, Duration::zero(), std::chrono::minutes(1));
+    });
+    out.path = (std::filesystem::path(daemon.state_dir) / path).lexically_normal().string();
+}
+
+void read_log(TableReader& root, LogConfig& out) {
+    with_section(root, "log", [&](TableReader& r) {
+        r.enumeration("level", out.level,
+                      {{"trace", LogLevel::trace},
+                       {"debug", LogLevel::debug},
+                       {"info", LogLevel::info},
+                       {"warn", LogLevel::warn},
+                       {"error", LogLevel::error},
+                       {"critical", LogLevel::critical},
+                       {"off", LogLevel::off}});
+        r.enumeration("format", out.format,
+                      {{"auto", LogFormat::automatic}, {"text", LogFormat::text}, {"journal", LogFormat::journal}});
+    });
+}
+
+void read_api(TableReader& root, ApiConfig& out) {
+    with_section(root, "api", [&](TableReader& r) {
+        std::string listen;
+        if (r.string("listen", listen)) {
+            if (std::string message = parse_listen(listen, out.listen_host, out.listen_port); !message.empty()) {
+                r.error("listen", message);
+            }
+        }
+        r.duration("request_timeout", out.request_timeout, std::chrono::milliseconds(100), k_max_timeout);
+        std::int64_t max_body = static_cast<std::int64_t>(out.max_body_bytes);
+        if (r.integer("max_body_bytes", max_body, 1024, 64LL << 20)) out.max_body_bytes = static_cast<std::uint64_t>(max_body);
+        r.secret("token", out.token);
+    });
+}
+
+}  // namespace tocsin::config

@@ -1,0 +1,257 @@
+#include "table_reader.hpp"
+
+#include <filesystem>
+
+#include "tocsin/core/duration.hpp"
+
+namespace tocsin::config {
+namespace {
+
+bool is_bare_key(std::string_view key) {
+    if (key.empty()) return false;
+    for (char c : key) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+std::string quote(std::string_view s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    out += '"';
+    return out;
+}
+
+std::string join_choices(const std::vector<std::string_view>& names) {
+    std::string out;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (i > 0) out += i + 1 == names.size() ? " or " : ", ";
+        out += quote(names[i]);
+    }
+    return out;
+}
+
+}  // namespace
+
+const char* type_name(toml::node_type type) noexcept {
+    switch (type) {
+        case toml::node_type::none: return "nothing";
+        case toml::node_type::table: return "a table";
+        case toml::node_type::array: return "an array";
+        case toml::node_type::string: return "a string";
+        case toml::node_type::integer: return "an integer";
+        case toml::node_type::floating_point: return "a float";
+        case toml::node_type::boolean: return "a boolean";
+        case toml::node_type::date: return "a date";
+        case toml::node_type::time: return "a time";
+        case toml::node_type::date_time: return "a date-time";
+    }
+    return "an unknown type";
+}
+
+void LoadContext::error(const toml::source_region& where, std::string key_path, std::string message) {
+    diagnostics.push_back(Diagnostic{file, where.begin.line, where.begin.column, std::move(key_path), std::move(message)});
+}
+
+std::string LoadContext::resolve_path(const std::string& path) const {
+    std::filesystem::path p(path);
+    if (p.is_absolute()) return p.lexically_normal().string();
+    return (std::filesystem::path(config_dir) / p).lexically_normal().string();
+}
+
+TableReader::TableReader(LoadContext& ctx, const toml::table& table, std::string path)
+    : m_ctx(ctx), m_table(table), m_path(std::move(path)) {}
+
+std::string TableReader::key_path(std::string_view key) const {
+    std::string k = is_bare_key(key) ? std::string(key) : quote(key);
+    return m_path.empty() ? k : m_path + "." + k;
+}
+
+void TableReader::error(std::string_view key, std::string message) {
+    const toml::node* node = m_table.get(key);
+    m_ctx.error(node ? node->source() : m_table.source(), key_path(key), std::move(message));
+}
+
+void TableReader::error_at_table(std::string message) {
+    m_ctx.error(m_table.source(), m_path, std::move(message));
+}
+
+void TableReader::require(std::string_view key) {
+    m_known.emplace(key);
+    if (!m_table.contains(key)) error_at_table("missing required key \"" + std::string(key) + "\"");
+}
+
+const toml::node* TableReader::fetch(std::string_view key, toml::node_type expected) {
+    m_known.emplace(key);
+    const toml::node* node = m_table.get(key);
+    if (node == nullptr) return nullptr;
+    if (node->type() != expected) {
+        error(key, std::string("expected ") + type_name(expected) + ", got " + type_name(node->type()));
+        return nullptr;
+    }
+    return node;
+}
+
+bool TableReader::string(std::string_view key, std::string& out, bool non_empty) {
+    const toml::node* node = fetch(key, toml::node_type::string);
+    if (node == nullptr) return false;
+    const std::string& value = node->as_string()->get();
+    if (non_empty && value.empty()) {
+        error(key, "must not be empty");
+        return false;
+    }
+    out = value;
+    return true;
+}
+
+bool TableReader::boolean(std::string_view key, bool& out) {
+    const toml::node* node = fetch(key, toml::node_type::boolean);
+    if (node == nullptr) return false;
+    out = node->as_boolean()->get();
+    return true;
+}
+
+bool TableReader::integer(std::string_view key, std::int64_t& out, std::int64_t min, std::int64_t max) {
+    const toml::node* node = fetch(key, toml::node_type::integer);
+    if (node == nullptr) return false;
+    std::int64_t value = node->as_integer()->get();
+    if (value < min || value > max) {
+        error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                       std::to_string(value));
+        return false;
+    }
+    out = value;
+    return true;
+}
+
+bool TableReader::duration(std::string_view key, Duration& out, Duration min, Duration max) {
+    m_known.emplace(key);
+    const toml::node* node = m_table.get(key);
+    if (node == nullptr) return false;
+    if (!node->is_string()) {
+        error(key, std::string("expected a duration string such as \"90s\", got ") + type_name(node->type()));
+        return false;
+    }
+    const std::string& text = node->as_string()->get();
+    std::optional<Duration> parsed = parse_duration(text);
+    if (!parsed) {
+        error(key, "invalid duration " + quote(text) + " (use e.g. 90s, 5m, 1h30m)");
+        return false;
+    }
+    if (*parsed < min) {
+        error(key, "must be at least " + format_duration(min) + ", got " + text);
+        return false;
+    }
+    if (*parsed > max) {
+        error(key, "must be at most " + format_duration(max) + ", got " + text);
+        return false;
+    }
+    out = *parsed;
+    return true;
+}
+
+bool TableReader::path(std::string_view key, std::string& out) {
+    std::string raw;
+    if (!string(key, raw)) return false;
+    out = m_ctx.resolve_path(raw);
+    return true;
+}
+
+bool TableReader::enumeration_index(std::string_view key, std::size_t& index, const std::vector<std::string_view>& names) {
+    std::string value;
+    if (!string(key, value, false)) return false;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names[i] == value) {
+            index = i;
+            return true;
+        }
+    }
+    std::string message = "invalid value " + quote(value) + " (expected " + join_choices(names) + ")";
+    std::vector<std::string> candidates(names.begin(), names.end());
+    if (auto guess = closest_match(value, candidates)) message += "; did you mean " + quote(*guess) + "?";
+    error(key, std::move(message));
+    return false;
+}
+
+bool TableReader::secret(std::string_view key, std::optional<Secret>& out) {
+    const std::string file_key = std::string(key) + "_file";
+    std::string reference;
+    std::string file;
+    bool has_ref = string(key, reference);
+    bool has_file = string(file_key, file);
+    if (has_ref && has_file) {
+        error(file_key, "set either " + std::string(key) + " or " + file_key + ", not both");
+        return false;
+    }
+    std::variant<Secret, std::string> result;
+    std::string_view where;
+    if (has_ref) {
+        where = key;
+        if (!reference.starts_with("env:") && !reference.starts_with("cred:")) {
+            // Never echo the value: it may be the secret itself.
+            error(key, "inline secrets are not allowed; use " + file_key + " = \"/etc/tocsin/" + std::string(key) +
+                           "\" (mode 0600), " + std::string(key) + " = \"env:NAME\" or " + std::string(key) +
+                           " = \"cred:NAME\" (systemd LoadCredential=)");
+            return false;
+        }
+        result = read_secret_reference(reference, *m_ctx.env);
+    } else if (has_file) {
+        where = file_key;
+        // systemd's LoadCredential= puts files in $CREDENTIALS_DIRECTORY; a
+        // relative name found there wins over the config directory.
+        std::string resolved = m_ctx.resolve_path(file);
+        if (!std::filesystem::path(file).is_absolute()) {
+            if (auto creds = m_ctx.env->getenv("CREDENTIALS_DIRECTORY"); creds && !creds->empty()) {
+                std::error_code ec;
+                auto candidate = std::filesystem::path(*creds) / file;
+                if (std::filesystem::exists(candidate, ec)) resolved = candidate.string();
+            }
+        }
+        result = read_secret_file(resolved, *m_ctx.env);
+    } else {
+        return false;
+    }
+    if (auto* message = std::get_if<std::string>(&result)) {
+        error(where, std::move(*message));
+        return false;
+    }
+    out = std::get<Secret>(std::move(result));
+    return true;
+}
+
+const toml::table* TableReader::table(std::string_view key) {
+    const toml::node* node = fetch(key, toml::node_type::table);
+    return node ? node->as_table() : nullptr;
+}
+
+const toml::array* TableReader::array_of_tables(std::string_view key) {
+    const toml::node* node = fetch(key, toml::node_type::array);
+    if (node == nullptr) return nullptr;
+    const toml::array* array = node->as_array();
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const toml::node& element = *array->get(i);
+        if (!element.is_table()) {
+            m_ctx.error(element.source(), key_path(key) + "[" + std::to_string(i) + "]",
+                        std::string("expected a table, got ") + type_name(element.type()));
+            return nullptr;
+        }
+    }
+    return array;
+}
+
+void TableReader::finish() {
+    std::vector<std::string> known(m_known.begin(), m_known.end());
+    for (auto&& [key, node] : m_table) {
+        if (m_known.contains(key.str())) continue;
+        bool section = m_path.empty() && (node.is_table() || node.is_array_of_tables());
+        std::string message = section ? "unknown section" : "unknown key";
+        if (auto guess = closest_match(key.str(), known)) message += "; did you mean " + quote(*guess) + "?";
+        m_ctx.error(key.source(), key_path(key.str()), std::move(message));
+    }
+}
+
+}  // namespace tocsin::config
