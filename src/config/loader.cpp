@@ -50,9 +50,14 @@ LoadResult load_string(std::string_view toml_text, const std::string& source_nam
 
 LoadResult load_file(const std::string& path, const Environment& env) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    int error = in ? 0 : errno;
+    // Opening a directory succeeds on Linux and reads as empty: it would load
+    // the defaults silently instead of refusing a mistyped --config.
+    std::error_code ec;
+    if (error == 0 && std::filesystem::is_directory(path, ec)) error = EISDIR;
+    if (error != 0) {
         LoadResult result;
-        result.diagnostics.push_back(Diagnostic{path, 0, 0, "", std::string("cannot read: ") + std::strerror(errno)});
+        result.diagnostics.push_back(Diagnostic{path, 0, 0, "", std::string("cannot read: ") + std::strerror(error)});
         return result;
     }
     std::ostringstream text;

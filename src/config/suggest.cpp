@@ -39,6 +39,19 @@ std::optional<std::string> closest_match(std::string_view word, const std::vecto
             best = candidate;
         }
     }
+    if (best) return best;
+    // A longer or shorter spelling of a known name ("warning" for "warn",
+    // "token_file_path" for "token_file") is further than the limit but obvious.
+    for (const auto& candidate : candidates) {
+        std::string_view shorter = word.size() < candidate.size() ? word : std::string_view(candidate);
+        std::string_view longer = word.size() < candidate.size() ? std::string_view(candidate) : word;
+        if (shorter.size() < 3 || !longer.starts_with(shorter)) continue;
+        std::size_t d = longer.size() - shorter.size();
+        if (!best || d < best_distance) {
+            best_distance = d;
+            best = candidate;
+        }
+    }
     return best;
 }
 

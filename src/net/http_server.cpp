@@ -182,13 +182,22 @@ HttpServer::~HttpServer() {
 
 void HttpServer::start() {
     auto& opts = m_impl->options;
-    tcp::endpoint endpoint(asio::ip::make_address(opts.host), opts.port);
     auto& acceptor = m_impl->acceptor;
-    acceptor.open(endpoint.protocol());
-    acceptor.set_option(asio::socket_base::reuse_address(true));
-    if (endpoint.address().is_v6()) acceptor.set_option(asio::ip::v6_only(true));
-    acceptor.bind(endpoint);
-    acceptor.listen(asio::socket_base::max_listen_connections);
+    boost::system::error_code ec;
+    // Boost reports errors as boost::system; callers get std::system_error.
+    auto fail = [&](const char* what) {
+        throw std::system_error(std::error_code(ec.value(), std::system_category()), what);
+    };
+    auto address = asio::ip::make_address(opts.host, ec);
+    if (ec) fail("address");
+    tcp::endpoint endpoint(address, opts.port);
+    if (acceptor.open(endpoint.protocol(), ec); ec) fail("socket");
+    if (acceptor.set_option(asio::socket_base::reuse_address(true), ec); ec) fail("setsockopt");
+    if (endpoint.address().is_v6()) {
+        if (acceptor.set_option(asio::ip::v6_only(true), ec); ec) fail("setsockopt");
+    }
+    if (acceptor.bind(endpoint, ec); ec) fail("bind");
+    if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) fail("listen");
     asio::co_spawn(m_impl->io, m_impl->accept_loop(), asio::detached);
 }
 

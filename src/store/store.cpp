@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -26,6 +27,7 @@ void verify_integrity(Database& db) {
     if (!row || !*row) fail_read(db);
     std::string verdict = check->column_text(0);
     if (verdict != "ok") {
+        std::replace(verdict.begin(), verdict.end(), '\n', ' ');  // keep the message on one log line
         throw StoreOpenError(StoreOpenError::Kind::corrupt, db.path(),
                              "database " + db.path() + " is damaged (quick_check: " + verdict +
                                  "): restore it from a backup, or move it aside to start with an empty one");

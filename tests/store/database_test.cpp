@@ -131,7 +131,8 @@ TEST_F(DatabaseTest, PrepareTakesOneStatement) {
 
 TEST_F(DatabaseTest, ExecRunsScriptsAndReportsSqliteText) {
     Database db = open();
-    ASSERT_TRUE(db.exec("CREATE TABLE a (x INTEGER NOT NULL); INSERT INTO a VALUES (1); INSERT INTO a VALUES (2);").ok());
+    ASSERT_TRUE(db.exec("CREATE TABLE a (x INTEGER NOT NULL); INSERT INTO a VALUES (1); INSERT INTO a VALUES (2);")
+                    .ok());
     EXPECT_EQ(count(db, "SELECT count(*) FROM a"), 2);
     auto status = db.exec("INSERT INTO a VALUES (NULL)");
     ASSERT_FALSE(status.ok());

@@ -1,0 +1,131 @@
+// Drives the real tocsin binary: start-up, health and metrics endpoints,
+// SIGHUP reloads (good and bad), the systemd notify protocol and SIGTERM.
+#include <signal.h>
+
+#include <filesystem>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+using namespace std::chrono_literals;
+using testing::HasSubstr;
+using tocsin::test::http_get;
+using tocsin::test::NotifySocket;
+using tocsin::test::Process;
+using tocsin::test::TempDir;
+
+namespace {
+
+std::string config_for(const TempDir& dir, int port, const std::string& extra = "") {
+    return "[daemon]\nstate_dir = \"" + dir.file("state") + "\"\nshutdown_timeout = \"3s\"\n\n[api]\nlisten = \"127.0.0.1:" +
+           std::to_string(port) + "\"\n" + extra;
+}
+
+double metric_value(const std::string& exposition, const std::string& name) {
+    auto pos = exposition.find("\n" + name + " ");
+    if (pos == std::string::npos) return -1;
+    return std::stod(exposition.substr(pos + name.size() + 2));
+}
+
+}  // namespace
+
+TEST(Daemon, ServesReloadsAndStopsGracefully) {
+    TempDir dir;
+    const int port = tocsin::test::free_port();
+    dir.write("tocsin.toml", config_for(dir, port));
+    NotifySocket notify(dir.file("notify.sock"));
+    const std::string log = dir.file("tocsin.log");
+
+    Process daemon({TOCSIN_BINARY, "run", "--config", dir.file("tocsin.toml")}, {"NOTIFY_SOCKET=" + notify.path()}, log);
+    auto ready = notify.wait_for("READY=1", 30s);
+    ASSERT_TRUE(ready) << tocsin::test::read_file(log);
+
+    auto health = http_get(port, "/healthz");
+    EXPECT_EQ(health.status, 200);
+    EXPECT_EQ(health.body, "ok\n");
+    EXPECT_EQ(http_get(port, "/readyz").status, 200);
+    auto metrics = http_get(port, "/metrics");
+    ASSERT_EQ(metrics.status, 200);
+    EXPECT_THAT(metrics.body, HasSubstr("tocsin_build_info{"));
+    EXPECT_EQ(metric_value(metrics.body, "tocsin_config_last_reload_successful"), 1);
+    const double first_success = metric_value(metrics.body, "tocsin_config_last_reload_success_timestamp_seconds");
+    EXPECT_GT(first_success, 1.6e9);
+    EXPECT_EQ(http_get(port, "/nope").status, 404);
+
+    // A broken file is rejected with check's messages; the old config keeps running.
+    dir.write("tocsin.toml", config_for(dir, port, "request_timeout = \"ten seconds\"\n"));
+    daemon.signal(SIGHUP);
+    ASSERT_TRUE(notify.wait_for("RELOADING=1", 10s));
+    ASSERT_TRUE(notify.wait_for("READY=1", 10s));
+    metrics = http_get(port, "/metrics");
+    EXPECT_EQ(metric_value(metrics.body, "tocsin_config_last_reload_successful"), 0);
+    EXPECT_EQ(metric_value(metrics.body, "tocsin_config_last_reload_success_timestamp_seconds"), first_success);
+    EXPECT_EQ(http_get(port, "/healthz").status, 200);
+    EXPECT_THAT(tocsin::test::read_file(log),
+                HasSubstr(dir.file("tocsin.toml") + ":7:19: api.request_timeout: invalid duration \"ten seconds\""));
+
+    // Fixed: accepted, metric back to 1.
+    dir.write("tocsin.toml", config_for(dir, port, "request_timeout = \"20s\"\n"));
+    daemon.signal(SIGHUP);
+    ASSERT_TRUE(notify.wait_for("RELOADING=1", 10s));
+    ASSERT_TRUE(notify.wait_for("READY=1", 10s));
+    metrics = http_get(port, "/metrics");
+    EXPECT_EQ(metric_value(metrics.body, "tocsin_config_last_reload_successful"), 1);
+    EXPECT_GE(metric_value(metrics.body, "tocsin_config_last_reload_success_timestamp_seconds"), first_success);
+
+    daemon.signal(SIGTERM);
+    EXPECT_TRUE(notify.wait_for("STOPPING=1", 10s));
+    auto code = daemon.wait(10s);
+    ASSERT_TRUE(code.has_value()) << "tocsin did not exit within 10 s of SIGTERM";
+    EXPECT_EQ(*code, 0) << tocsin::test::read_file(log);
+    EXPECT_THAT(tocsin::test::read_file(log), HasSubstr("tocsin stopped"));
+}
+
+TEST(Daemon, RefusesToStartOnABadConfig) {
+    TempDir dir;
+    dir.write("tocsin.toml", "[daemon]\nstate_dir = \"" + dir.file("state") + "\"\nshutdown_timeout = 5\n");
+    auto result = tocsin::test::run_command({TOCSIN_BINARY, "run", "--config", dir.file("tocsin.toml")});
+    EXPECT_EQ(result.exit_code, 78);
+    EXPECT_THAT(result.output, HasSubstr(dir.file("tocsin.toml") +
+                                         ":3:20: daemon.shutdown_timeout: expected a duration string such as \"90s\", got an integer"));
+}
+
+TEST(Daemon, CorruptDatabaseGivesAClearErrorNotACrash) {
+    TempDir dir;
+    const int port = tocsin::test::free_port();
+    std::filesystem::create_directories(dir.file("state"));
+    dir.write("state/tocsin.db", std::string(8192, '\x5a'));
+    dir.write("tocsin.toml", config_for(dir, port));
+    auto result = tocsin::test::run_command({TOCSIN_BINARY, "run", "--config", dir.file("tocsin.toml")});
+    EXPECT_EQ(result.exit_code, 65) << result.output;
+    EXPECT_THAT(result.output, HasSubstr(dir.file("state/tocsin.db")));
+}
+
+TEST(Daemon, UnusableDatabasePathGivesIoError) {
+    TempDir dir;
+    const int port = tocsin::test::free_port();
+    std::filesystem::create_directories(dir.file("state/tocsin.db"));  // a directory where the file should be
+    dir.write("tocsin.toml", config_for(dir, port));
+    auto result = tocsin::test::run_command({TOCSIN_BINARY, "run", "--config", dir.file("tocsin.toml")});
+    EXPECT_EQ(result.exit_code, 74) << result.output;
+    EXPECT_THAT(result.output, HasSubstr(dir.file("state/tocsin.db")));
+}
+
+TEST(Daemon, PortInUseIsReportedWithTheKey) {
+    TempDir dir;
+    const int port = tocsin::test::free_port();
+    dir.write("tocsin.toml", config_for(dir, port));
+    NotifySocket notify(dir.file("notify.sock"));
+    Process first({TOCSIN_BINARY, "run", "--config", dir.file("tocsin.toml")}, {"NOTIFY_SOCKET=" + notify.path()},
+                  dir.file("first.log"));
+    ASSERT_TRUE(notify.wait_for("READY=1", 30s));
+    TempDir other;
+    other.write("tocsin.toml", config_for(other, port));
+    auto result = tocsin::test::run_command({TOCSIN_BINARY, "run", "--config", other.file("tocsin.toml")});
+    EXPECT_EQ(result.exit_code, 71) << result.output;
+    EXPECT_THAT(result.output, HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(port) + " (api.listen)"));
+    first.signal(SIGTERM);
+    EXPECT_EQ(first.wait(10s), 0);
+}
