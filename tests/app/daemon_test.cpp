@@ -2,7 +2,10 @@
 // SIGHUP reloads (good and bad), the systemd notify protocol and SIGTERM.
 #include <signal.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
+#include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -128,4 +131,46 @@ TEST(Daemon, PortInUseIsReportedWithTheKey) {
     EXPECT_THAT(result.output, HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(port) + " (api.listen)"));
     first.signal(SIGTERM);
     EXPECT_EQ(first.wait(10s), 0);
+}
+
+TEST(Daemon, PingsTheSystemdWatchdogWhileHealthy) {
+    TempDir dir;
+    const int port = tocsin::test::free_port();
+    dir.write("tocsin.toml", config_for(dir, port));
+    NotifySocket notify(dir.file("notify.sock"));
+    Process daemon({TOCSIN_BINARY, "run", "--config", dir.file("tocsin.toml")},
+                   {"NOTIFY_SOCKET=" + notify.path(), "WATCHDOG_USEC=200000"}, dir.file("tocsin.log"));
+    ASSERT_TRUE(notify.wait_for("READY=1", 30s)) << tocsin::test::read_file(dir.file("tocsin.log"));
+    EXPECT_TRUE(notify.wait_for("WATCHDOG=1", 10s));
+    EXPECT_TRUE(notify.wait_for("WATCHDOG=1", 10s));
+    daemon.signal(SIGTERM);
+    EXPECT_EQ(daemon.wait(10s), 0);
+}
+
+TEST(Daemon, LogsInJournalFormatWhenStderrIsTheJournal) {
+    TempDir dir;
+    const int port = tocsin::test::free_port();
+    dir.write("tocsin.toml", config_for(dir, port) + "token = \"env:TEST_API_TOKEN\"\n");
+    const std::string log = dir.file("tocsin.log");
+    dir.write("tocsin.log", "");
+    struct stat st {};
+    ASSERT_EQ(::stat(log.c_str(), &st), 0);
+    NotifySocket notify(dir.file("notify.sock"));
+    const std::string secret = "tok-3f9a8b7c6d5e4f";
+    Process daemon({TOCSIN_BINARY, "run", "--config", dir.file("tocsin.toml"), "--log-level", "debug"},
+                   {"NOTIFY_SOCKET=" + notify.path(),
+                    "JOURNAL_STREAM=" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino),
+                    "TEST_API_TOKEN=" + secret},
+                   log);
+    ASSERT_TRUE(notify.wait_for("READY=1", 30s)) << tocsin::test::read_file(log);
+    daemon.signal(SIGTERM);
+    EXPECT_EQ(daemon.wait(10s), 0);
+    const std::string output = tocsin::test::read_file(log);
+    EXPECT_THAT(output, HasSubstr("<6>tocsin ready"));
+    EXPECT_EQ(output.find(secret), std::string::npos);
+    // Journal lines carry no timestamp of their own: journald adds one.
+    std::istringstream lines(output);
+    for (std::string line; std::getline(lines, line);) {
+        EXPECT_TRUE(line.size() > 3 && line[0] == '<' && line[2] == '>') << line;
+    }
 }
