@@ -35,24 +35,31 @@ bool valid_host(const std::string& host) {
 }  // namespace
 
 std::string parse_listen(const std::string& text, std::string& host, std::uint16_t& port) {
-    const std::string usage = "invalid listen address \"" + text + "\" (use HOST:PORT, e.g. 127.0.0.1:9464 or [::1]:9464)";
+    auto invalid = [&](const std::string& reason) {
+        return "invalid listen address \"" + text + "\": " + reason +
+               " (use HOST:PORT, e.g. 127.0.0.1:9464 or [::1]:9464)";
+    };
     std::string h, p;
     if (text.starts_with("[")) {
         auto close = text.find(']');
-        if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') return usage;
+        if (close == std::string::npos) return invalid("missing ']' after the IPv6 address");
+        if (close + 1 >= text.size() || text[close + 1] != ':') return invalid("missing port");
         h = text.substr(1, close - 1);
         p = text.substr(close + 2);
     } else {
         auto colon = text.rfind(':');
-        if (colon == std::string::npos) return usage;
+        if (colon == std::string::npos) return invalid("missing port");
         h = text.substr(0, colon);
         p = text.substr(colon + 1);
-        if (h.find(':') != std::string::npos) return usage;  // bare IPv6 needs brackets
+        if (h.find(':') != std::string::npos) return invalid("an IPv6 address needs brackets");
     }
     unsigned value = 0;
     auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
-    if (p.empty() || ec != std::errc{} || end != p.data() + p.size() || value > 65535) return usage;
-    if (!valid_host(h)) return usage + ": host must be an IP address or localhost";
+    if (p.empty()) return invalid("missing port");
+    if (ec != std::errc{} || end != p.data() + p.size() || value > 65535) {
+        return invalid("port must be a number from 0 to 65535");
+    }
+    if (!valid_host(h)) return invalid("host must be an IP address or localhost");
     host = h == "localhost" ? "127.0.0.1" : h;
     port = static_cast<std::uint16_t>(value);
     return {};

@@ -39,22 +39,33 @@ std::string join_choices(const std::vector<std::string_view>& names) {
 
 const char* type_name(toml::node_type type) noexcept {
     switch (type) {
-        case toml::node_type::none: return "nothing";
-        case toml::node_type::table: return "a table";
-        case toml::node_type::array: return "an array";
-        case toml::node_type::string: return "a string";
-        case toml::node_type::integer: return "an integer";
-        case toml::node_type::floating_point: return "a float";
-        case toml::node_type::boolean: return "a boolean";
-        case toml::node_type::date: return "a date";
-        case toml::node_type::time: return "a time";
-        case toml::node_type::date_time: return "a date-time";
+        case toml::node_type::none:
+            return "nothing";
+        case toml::node_type::table:
+            return "a table";
+        case toml::node_type::array:
+            return "an array";
+        case toml::node_type::string:
+            return "a string";
+        case toml::node_type::integer:
+            return "an integer";
+        case toml::node_type::floating_point:
+            return "a float";
+        case toml::node_type::boolean:
+            return "a boolean";
+        case toml::node_type::date:
+            return "a date";
+        case toml::node_type::time:
+            return "a time";
+        case toml::node_type::date_time:
+            return "a date-time";
     }
     return "an unknown type";
 }
 
 void LoadContext::error(const toml::source_region& where, std::string key_path, std::string message) {
-    diagnostics.push_back(Diagnostic{file, where.begin.line, where.begin.column, std::move(key_path), std::move(message)});
+    diagnostics.push_back(
+        Diagnostic{file, where.begin.line, where.begin.column, std::move(key_path), std::move(message)});
 }
 
 std::string LoadContext::resolve_path(const std::string& path) const {
@@ -71,14 +82,17 @@ std::string TableReader::key_path(std::string_view key) const {
     return m_path.empty() ? k : m_path + "." + k;
 }
 
+std::uint32_t TableReader::line_of(std::string_view key) const {
+    const toml::node* node = m_table.get(key);
+    return (node ? node->source() : m_table.source()).begin.line;
+}
+
 void TableReader::error(std::string_view key, std::string message) {
     const toml::node* node = m_table.get(key);
     m_ctx.error(node ? node->source() : m_table.source(), key_path(key), std::move(message));
 }
 
-void TableReader::error_at_table(std::string message) {
-    m_ctx.error(m_table.source(), m_path, std::move(message));
-}
+void TableReader::error_at_table(std::string message) { m_ctx.error(m_table.source(), m_path, std::move(message)); }
 
 void TableReader::require(std::string_view key) {
     m_known.emplace(key);
@@ -161,7 +175,8 @@ bool TableReader::path(std::string_view key, std::string& out) {
     return true;
 }
 
-bool TableReader::enumeration_index(std::string_view key, std::size_t& index, const std::vector<std::string_view>& names) {
+bool TableReader::enumeration_index(std::string_view key, std::size_t& index,
+                                    const std::vector<std::string_view>& names) {
     std::string value;
     if (!string(key, value, false)) return false;
     for (std::size_t i = 0; i < names.size(); ++i) {
@@ -193,8 +208,8 @@ bool TableReader::secret(std::string_view key, std::optional<Secret>& out) {
         where = key;
         if (!reference.starts_with("env:") && !reference.starts_with("cred:")) {
             // Never echo the value: it may be the secret itself.
-            error(key, "inline secrets are not allowed; use " + file_key + " = \"/etc/tocsin/" + std::string(key) +
-                           "\" (mode 0600), " + std::string(key) + " = \"env:NAME\" or " + std::string(key) +
+            error(key, "inline secrets are not allowed; use " + file_key + " = \"/etc/tocsin/NAME\" (mode 0600), " +
+                           std::string(key) + " = \"env:NAME\" or " + std::string(key) +
                            " = \"cred:NAME\" (systemd LoadCredential=)");
             return false;
         }
@@ -247,7 +262,7 @@ void TableReader::finish() {
     std::vector<std::string> known(m_known.begin(), m_known.end());
     for (auto&& [key, node] : m_table) {
         if (m_known.contains(key.str())) continue;
-        bool section = m_path.empty() && (node.is_table() || node.is_array_of_tables());
+        bool section = node.is_table() || node.is_array_of_tables();
         std::string message = section ? "unknown section" : "unknown key";
         if (auto guess = closest_match(key.str(), known)) message += "; did you mean " + quote(*guess) + "?";
         m_ctx.error(key.source(), key_path(key.str()), std::move(message));

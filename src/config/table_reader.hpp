@@ -66,6 +66,7 @@ public:
     void error(std::string_view key, std::string message);        // at the key's value
     void error_at_table(std::string message);                      // at the table itself
     std::string key_path(std::string_view key) const;
+    std::uint32_t line_of(std::string_view key) const;  // of the key's value, else the table
     const std::string& path() const { return m_path; }
     LoadContext& context() { return m_ctx; }
 
