@@ -1,0 +1,99 @@
+// One HTTP(S) exchange with everything a probe needs to know about it:
+// per-phase timings, redirects followed, TLS certificate expiry and, on
+// failure, a reason from a fixed set. Failures are data, never exceptions.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tocsin/core/clock.hpp"
+#include "tocsin/net/tls_options.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace tocsin::net {
+
+enum class IpVersion { any, ipv4, ipv6 };
+
+// Why an exchange failed. Stable strings (to_string) label metrics.
+enum class FailureReason {
+    none,
+    invalid_url,
+    dns,             // name did not resolve (or not to the requested IP version)
+    refused,         // connection refused
+    connect,         // other connect errors (unreachable, ...)
+    timeout,         // a phase or the whole exchange ran out of time
+    tls,             // handshake or certificate verification failed
+    reset,           // the peer closed or reset the connection mid-exchange
+    http_protocol,   // the response was not valid HTTP
+    body_too_large,  // the body exceeded the configured limit
+    redirect_limit,  // more redirects than allowed
+};
+const char* to_string(FailureReason reason) noexcept;
+
+struct HttpClientRequest {
+    std::string method = "GET";
+    std::string url;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    Duration connect_timeout = std::chrono::seconds(5);
+    Duration tls_timeout = std::chrono::seconds(5);
+    Duration total_timeout = std::chrono::seconds(10);
+    int max_redirects = 10;  // 0: do not follow redirects
+    IpVersion ip_version = IpVersion::any;
+    std::uint64_t max_body_bytes = 10 << 20;
+    // Required for https URLs; built once per target from its TlsOptions.
+    std::optional<TlsClientContext> tls;
+};
+
+// Seconds spent per phase, summed over redirects (as blackbox_exporter does).
+struct PhaseTimes {
+    double resolve = 0, connect = 0, tls = 0, processing = 0, transfer = 0;
+};
+
+struct HttpClientResult {
+    FailureReason failure = FailureReason::none;
+    std::string detail;  // human-readable; never contains URL credentials
+    int status = 0;
+    std::string content_type;
+    std::string content_encoding;
+    std::string body;
+    PhaseTimes phases;
+    double duration_seconds = 0;
+    int redirects = 0;
+    std::string final_url;
+    bool used_tls = false;
+    std::optional<TimePoint> earliest_cert_expiry;  // of the last TLS connection
+    bool ok() const { return failure == FailureReason::none; }
+};
+
+using HttpClientCallback = std::function<void(HttpClientResult)>;
+
+// Starts the exchange on `io`; `done` runs on `io` exactly once.
+void http_fetch(boost::asio::io_context& io, HttpClientRequest request, HttpClientCallback done);
+
+struct TcpConnectRequest {
+    std::string host;
+    std::uint16_t port = 0;
+    Duration timeout = std::chrono::seconds(5);
+    IpVersion ip_version = IpVersion::any;
+};
+
+struct TcpConnectResult {
+    FailureReason failure = FailureReason::none;
+    std::string detail;
+    double resolve_seconds = 0;
+    double connect_seconds = 0;
+    double duration_seconds = 0;
+    bool ok() const { return failure == FailureReason::none; }
+};
+
+void tcp_connect(boost::asio::io_context& io, TcpConnectRequest request, std::function<void(TcpConnectResult)> done);
+
+}  // namespace tocsin::net
