@@ -80,7 +80,9 @@ struct Deadline {
     std::chrono::steady_clock::duration left(Duration phase_cap) const {
         auto remaining = at - steady::now();
         if (remaining < steady::duration::zero()) remaining = steady::duration::zero();
-        return std::min<steady::duration>(remaining, phase_cap);
+        // Compare in milliseconds: Duration::max() would overflow nanoseconds.
+        if (phase_cap >= std::chrono::duration_cast<Duration>(remaining)) return remaining;
+        return std::chrono::duration_cast<steady::duration>(phase_cap);
     }
     bool passed() const { return steady::now() >= at; }
 };
