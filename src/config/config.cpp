@@ -29,4 +29,19 @@ const char* to_string(LogFormat format) noexcept {
     return "auto";
 }
 
+const char* to_string(IpVersion version) noexcept {
+    switch (version) {
+        case IpVersion::any: return "any";
+        case IpVersion::ipv4: return "ipv4";
+        case IpVersion::ipv6: return "ipv6";
+    }
+    return "any";
+}
+
+std::string to_string(const StatusRange& range) {
+    if (range.min == range.max) return std::to_string(range.min);
+    if (range.min % 100 == 0 && range.max == range.min + 99) return std::to_string(range.min / 100) + "xx";
+    return std::to_string(range.min) + "-" + std::to_string(range.max);
+}
+
 }  // namespace tocsin::config

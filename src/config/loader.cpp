@@ -37,6 +37,8 @@ LoadResult load_string(std::string_view toml_text, const std::string& source_nam
     read_storage(root, config.daemon, config.storage);
     read_log(root, config.log);
     read_api(root, config.api);
+    read_targets(root, config.targets);
+    read_scrapes(root, config.scrapes);
     root.finish();
 
     // Report in file order, however the sections were visited.

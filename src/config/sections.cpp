@@ -34,8 +34,11 @@ bool valid_host(const std::string& host) {
 
 }  // namespace
 
-std::string parse_listen(const std::string& text, std::string& host, std::uint16_t& port) {
+std::string parse_host_port(const std::string& text, std::string& host, std::uint16_t& port, bool any_host) {
     auto invalid = [&](const std::string& reason) {
+        if (any_host) {
+            return "invalid address \"" + text + "\": " + reason + " (use HOST:PORT, e.g. db.internal:5432 or [::1]:5432)";
+        }
         return "invalid listen address \"" + text + "\": " + reason +
                " (use HOST:PORT, e.g. 127.0.0.1:9464 or [::1]:9464)";
     };
@@ -59,6 +62,12 @@ std::string parse_listen(const std::string& text, std::string& host, std::uint16
     if (ec != std::errc{} || end != p.data() + p.size() || value > 65535) {
         return invalid("port must be a number from 0 to 65535");
     }
+    if (any_host) {
+        if (h.empty()) return invalid("missing host");
+        host = h;
+        port = static_cast<std::uint16_t>(value);
+        return {};
+    }
     if (!valid_host(h)) return invalid("host must be an IP address or localhost");
     host = h == "localhost" ? "127.0.0.1" : h;
     port = static_cast<std::uint16_t>(value);
@@ -71,6 +80,7 @@ void read_daemon(TableReader& root, DaemonConfig& out) {
         r.path("state_dir", out.state_dir);
         r.duration("shutdown_timeout", out.shutdown_timeout, std::chrono::milliseconds(100), std::chrono::minutes(5));
         r.duration("health_interval", out.health_interval, std::chrono::seconds(1), k_max_timeout);
+        r.integer("max_concurrent_checks", out.max_concurrent_checks, 1, 100000);
     });
 }
 

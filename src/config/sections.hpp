@@ -3,6 +3,7 @@
 #pragma once
 
 #include "table_reader.hpp"
+#include "tocsin/core/duration.hpp"
 #include "tocsin/config/config.hpp"
 
 namespace tocsin::config {
@@ -13,7 +14,15 @@ void read_storage(TableReader& root, const DaemonConfig& daemon, StorageConfig& 
 void read_log(TableReader& root, LogConfig& out);
 void read_api(TableReader& root, ApiConfig& out);
 
+void read_targets(TableReader& root, std::vector<TargetConfig>& out);
+void read_scrapes(TableReader& root, std::vector<ScrapeConfig>& out);
+
 // Parses HOST:PORT (IPv6 in brackets); returns an error message or empty.
-std::string parse_listen(const std::string& text, std::string& host, std::uint16_t& port);
+// Listen addresses must be IP literals or localhost; probe addresses may be
+// any host name (`any_host`).
+std::string parse_host_port(const std::string& text, std::string& host, std::uint16_t& port, bool any_host = false);
+inline std::string parse_listen(const std::string& text, std::string& host, std::uint16_t& port) {
+    return parse_host_port(text, host, port, false);
+}
 
 }  // namespace tocsin::config

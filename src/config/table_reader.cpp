@@ -1,7 +1,9 @@
 #include "table_reader.hpp"
 
+#include <charconv>
 #include <filesystem>
 
+#include "tocsin/core/byte_size.hpp"
 #include "tocsin/core/duration.hpp"
 
 namespace tocsin::config {
@@ -175,6 +177,92 @@ bool TableReader::path(std::string_view key, std::string& out) {
     return true;
 }
 
+bool TableReader::byte_size(std::string_view key, std::uint64_t& out, std::uint64_t min, std::uint64_t max) {
+    m_known.emplace(key);
+    const toml::node* node = m_table.get(key);
+    if (node == nullptr) return false;
+    std::uint64_t value = 0;
+    if (node->is_integer()) {
+        std::int64_t v = node->as_integer()->get();
+        if (v < 0) {
+            error(key, "must not be negative");
+            return false;
+        }
+        value = static_cast<std::uint64_t>(v);
+    } else if (node->is_string()) {
+        auto parsed = parse_byte_size(node->as_string()->get());
+        if (!parsed) {
+            error(key, "invalid size " + quote(node->as_string()->get()) + " (use e.g. 512KiB, 10MiB, 1GiB or a byte count)");
+            return false;
+        }
+        value = *parsed;
+    } else {
+        error(key, std::string("expected a size such as \"10MiB\" or an integer, got ") + type_name(node->type()));
+        return false;
+    }
+    if (value < min || value > max) {
+        error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + " bytes, got " +
+                       std::to_string(value));
+        return false;
+    }
+    out = value;
+    return true;
+}
+
+bool TableReader::string_list(std::string_view key, std::vector<std::string>& out) {
+    const toml::node* node = fetch(key, toml::node_type::array);
+    if (node == nullptr) return false;
+    std::vector<std::string> values;
+    bool ok = true;
+    const toml::array& array = *node->as_array();
+    for (std::size_t i = 0; i < array.size(); ++i) {
+        const toml::node& element = *array.get(i);
+        if (!element.is_string()) {
+            m_ctx.error(element.source(), key_path(key) + "[" + std::to_string(i) + "]",
+                        std::string("expected a string, got ") + type_name(element.type()));
+            ok = false;
+            continue;
+        }
+        values.push_back(element.as_string()->get());
+    }
+    if (ok) out = std::move(values);
+    return ok;
+}
+
+bool TableReader::string_map(std::string_view key, std::vector<std::pair<std::string, std::string>>& out) {
+    const toml::node* node = fetch(key, toml::node_type::table);
+    if (node == nullptr) return false;
+    std::vector<std::pair<std::string, std::string>> values;
+    bool ok = true;
+    for (auto&& [k, v] : *node->as_table()) {
+        if (!v.is_string()) {
+            m_ctx.error(v.source(), key_path(key) + "." + std::string(k.str()),
+                        std::string("expected a string, got ") + type_name(v.type()));
+            ok = false;
+            continue;
+        }
+        values.emplace_back(std::string(k.str()), v.as_string()->get());
+    }
+    if (ok) out = std::move(values);
+    return ok;
+}
+
+void TableReader::error_in(std::string_view key, std::string_view sub, std::string message) {
+    const toml::node* node = m_table.get(key);
+    const toml::node* where = node;
+    std::string path = key_path(key);
+    if (node != nullptr && node->is_table()) {
+        if (const toml::node* child = node->as_table()->get(sub)) where = child;
+        path += "." + (is_bare_key(sub) ? std::string(sub) : quote(sub));
+    } else if (node != nullptr && node->is_array()) {
+        std::size_t index = 0;
+        std::from_chars(sub.data(), sub.data() + sub.size(), index);
+        if (const toml::node* child = node->as_array()->get(index)) where = child;
+        path += "[" + std::string(sub) + "]";
+    }
+    m_ctx.error(where ? where->source() : m_table.source(), path, std::move(message));
+}
+
 bool TableReader::enumeration_index(std::string_view key, std::size_t& index,
                                     const std::vector<std::string_view>& names) {
     std::string value;
@@ -236,6 +324,11 @@ bool TableReader::secret(std::string_view key, std::optional<Secret>& out) {
     }
     out = std::get<Secret>(std::move(result));
     return true;
+}
+
+const toml::node* TableReader::node(std::string_view key) {
+    m_known.emplace(key);
+    return m_table.get(key);
 }
 
 const toml::table* TableReader::table(std::string_view key) {

@@ -48,6 +48,14 @@ public:
     bool integer(std::string_view key, std::int64_t& out, std::int64_t min, std::int64_t max);
     bool duration(std::string_view key, Duration& out, Duration min, Duration max);
     bool path(std::string_view key, std::string& out);  // resolved against the config dir
+    // A byte count: an integer, or a string with a unit (B, KiB, MiB, GiB; KB, MB, GB as powers of 1024 like Prometheus).
+    bool byte_size(std::string_view key, std::uint64_t& out, std::uint64_t min, std::uint64_t max);
+    // An array of strings; each bad element is reported at its own position.
+    bool string_list(std::string_view key, std::vector<std::string>& out);
+    // A table of string values, e.g. labels = { team = "core" }, in key order.
+    bool string_map(std::string_view key, std::vector<std::pair<std::string, std::string>>& out);
+    // For checks on an element of a list or map read above: `sub` is appended to the key path.
+    void error_in(std::string_view key, std::string_view sub, std::string message);
 
     template <typename E>
     bool enumeration(std::string_view key, E& out, std::initializer_list<std::pair<std::string_view, E>> choices);
@@ -57,6 +65,8 @@ public:
 
     // Sub-tables and arrays of tables; nullptr when absent or of the wrong type.
     const toml::table* table(std::string_view key);
+    // The raw node for values with their own grammar; marks the key known.
+    const toml::node* node(std::string_view key);
     const toml::array* array_of_tables(std::string_view key);
 
     // Reports a missing key; for keys read with the accessors above.

@@ -20,6 +20,68 @@ void put_secret(toml::table& table, const std::string& key, const std::optional<
     }
 }
 
+toml::table pairs_table(const StringPairs& pairs) {
+    toml::table t;
+    for (const auto& [k, v] : pairs) t.insert(k, v);
+    return t;
+}
+
+toml::array string_array(const std::vector<std::string>& values) {
+    toml::array a;
+    for (const auto& v : values) a.push_back(v);
+    return a;
+}
+
+toml::table tls_table(const TlsConfig& tls) {
+    toml::table t;
+    if (!tls.ca_file.empty()) t.insert("ca_file", tls.ca_file);
+    if (!tls.cert_file.empty()) t.insert("cert_file", tls.cert_file);
+    if (!tls.key_file.empty()) t.insert("key_file", tls.key_file);
+    if (!tls.server_name.empty()) t.insert("server_name", tls.server_name);
+    t.insert("insecure_skip_verify", tls.insecure_skip_verify);
+    return t;
+}
+
+toml::table target_table(const TargetConfig& t) {
+    toml::table out{{"name", t.name}};
+    if (t.kind == ProbeKind::http) out.insert("url", t.url);
+    else out.insert("address", t.address);
+    out.insert("interval", format_duration(t.interval));
+    out.insert("timeout", format_duration(t.timeout));
+    out.insert("connect_timeout", format_duration(t.connect_timeout));
+    out.insert("ip_version", to_string(t.ip_version));
+    if (!t.labels.empty()) out.insert("labels", pairs_table(t.labels));
+    if (t.kind == ProbeKind::tcp) return out;
+    out.insert("tls_timeout", format_duration(t.tls_timeout));
+    out.insert("method", t.method);
+    if (!t.headers.empty()) out.insert("headers", pairs_table(t.headers));
+    if (!t.body.empty()) out.insert("body", t.body);
+    put_secret(out, "bearer_token", t.bearer_token);
+    toml::array statuses;
+    for (const auto& range : t.expected_status) statuses.push_back(to_string(range));
+    out.insert("expected_status", std::move(statuses));
+    if (!t.body_must_match.empty()) out.insert("body_must_match", string_array(t.body_must_match));
+    if (!t.body_must_not_match.empty()) out.insert("body_must_not_match", string_array(t.body_must_not_match));
+    out.insert("max_redirects", t.max_redirects);
+    out.insert("tls", tls_table(t.tls));
+    return out;
+}
+
+toml::table scrape_table(const ScrapeConfig& s) {
+    toml::table out{{"job", s.job}, {"url", s.url}, {"instance", s.instance}};
+    out.insert("interval", format_duration(s.interval));
+    out.insert("timeout", format_duration(s.timeout));
+    out.insert("honor_labels", s.honor_labels);
+    if (!s.labels.empty()) out.insert("labels", pairs_table(s.labels));
+    put_secret(out, "bearer_token", s.bearer_token);
+    out.insert("body_size_limit", static_cast<std::int64_t>(s.body_size_limit));
+    out.insert("sample_limit", s.sample_limit);
+    out.insert("label_limit", s.label_limit);
+    out.insert("label_value_length_limit", s.label_value_length_limit);
+    out.insert("tls", tls_table(s.tls));
+    return out;
+}
+
 }  // namespace
 
 std::string to_toml(const Config& c) {
@@ -28,6 +90,7 @@ std::string to_toml(const Config& c) {
                               {"state_dir", c.daemon.state_dir},
                               {"shutdown_timeout", format_duration(c.daemon.shutdown_timeout)},
                               {"health_interval", format_duration(c.daemon.health_interval)},
+                              {"max_concurrent_checks", c.daemon.max_concurrent_checks},
                           });
     root.insert("storage", toml::table{
                                {"path", c.storage.path},
@@ -44,6 +107,16 @@ std::string to_toml(const Config& c) {
     };
     put_secret(api, "token", c.api.token);
     root.insert("api", std::move(api));
+    if (!c.targets.empty()) {
+        toml::array targets;
+        for (const auto& t : c.targets) targets.push_back(target_table(t));
+        root.insert("target", std::move(targets));
+    }
+    if (!c.scrapes.empty()) {
+        toml::array scrapes;
+        for (const auto& s : c.scrapes) scrapes.push_back(scrape_table(s));
+        root.insert("scrape", std::move(scrapes));
+    }
 
     std::ostringstream out;
     out << toml::toml_formatter(root) << '\n';

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tocsin/core/clock.hpp"
 #include "tocsin/core/secret.hpp"
@@ -21,6 +23,8 @@ struct DaemonConfig {
     Duration shutdown_timeout = 5s;
     // How often the daemon proves the store writable (health and watchdog).
     Duration health_interval = 5s;
+    // Probes and scrapes in flight at once; more wait for a slot.
+    std::int64_t max_concurrent_checks = 64;
 
     bool operator==(const DaemonConfig&) const = default;
 };
@@ -55,17 +59,91 @@ struct ApiConfig {
     bool operator==(const ApiConfig&) const = default;
 };
 
+using StringPairs = std::vector<std::pair<std::string, std::string>>;
+
+enum class IpVersion { any, ipv4, ipv6 };
+
+struct TlsConfig {
+    std::string ca_file;      // empty: the system CA store
+    std::string cert_file;    // client certificate, optional
+    std::string key_file;     // required with cert_file
+    std::string server_name;  // SNI and verified name; empty: the URL's host
+    bool insecure_skip_verify = false;
+
+    bool operator==(const TlsConfig&) const = default;
+};
+
+struct StatusRange {
+    int min = 200;
+    int max = 299;
+    bool contains(int status) const { return status >= min && status <= max; }
+    bool operator==(const StatusRange&) const = default;
+};
+
+enum class ProbeKind { http, tcp };
+
+// A [[target]]: a health probe tocsin runs itself (blackbox_exporter-like).
+struct TargetConfig {
+    std::string name;
+    ProbeKind kind = ProbeKind::http;  // http when `url` is set, tcp when `address` is
+    std::string url;
+    std::string address;  // tcp: HOST:PORT
+    Duration interval = 15s;
+    Duration timeout = 10s;  // the whole probe; default min(10s, interval)
+    Duration connect_timeout = 5s;
+    Duration tls_timeout = 5s;
+    std::string method = "GET";
+    StringPairs headers;
+    std::string body;
+    std::optional<Secret> bearer_token;
+    std::vector<StatusRange> expected_status{StatusRange{}};
+    std::vector<std::string> body_must_match;
+    std::vector<std::string> body_must_not_match;
+    std::int64_t max_redirects = 10;
+    IpVersion ip_version = IpVersion::any;
+    StringPairs labels;
+    TlsConfig tls;
+
+    std::string instance() const { return kind == ProbeKind::http ? url : address; }
+    bool operator==(const TargetConfig&) const = default;
+};
+
+// A [[scrape]]: a Prometheus metrics page tocsin reads.
+struct ScrapeConfig {
+    std::string job;
+    std::string url;
+    std::string instance;  // default: the URL's host:port
+    Duration interval = 15s;
+    Duration timeout = 10s;  // default min(10s, interval)
+    bool honor_labels = false;
+    StringPairs labels;
+    std::optional<Secret> bearer_token;
+    // Limits as in Prometheus; 0 means no limit, except body_size_limit
+    // which defaults to 64 MiB so a runaway page cannot exhaust memory.
+    std::uint64_t body_size_limit = 64ULL << 20;
+    std::int64_t sample_limit = 0;
+    std::int64_t label_limit = 0;
+    std::int64_t label_value_length_limit = 0;
+    TlsConfig tls;
+
+    bool operator==(const ScrapeConfig&) const = default;
+};
+
 struct Config {
     std::string source_file;  // the file it was loaded from, as given
     DaemonConfig daemon;
     StorageConfig storage;
     LogConfig log;
     ApiConfig api;
+    std::vector<TargetConfig> targets;
+    std::vector<ScrapeConfig> scrapes;
 
     bool operator==(const Config&) const = default;
 };
 
 const char* to_string(LogLevel level) noexcept;
 const char* to_string(LogFormat format) noexcept;
+const char* to_string(IpVersion version) noexcept;
+std::string to_string(const StatusRange& range);  // "2xx", "404" or "200-399"
 
 }  // namespace tocsin::config
