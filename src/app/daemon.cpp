@@ -5,8 +5,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <filesystem>
+#include <map>
 #include <spdlog/spdlog.h>
 
+#include "check_scheduler.hpp"
 #include "logging.hpp"
 #include "self_metrics.hpp"
 #include "systemd_notifier.hpp"
@@ -14,6 +16,7 @@
 #include "tocsin/config/loader.hpp"
 #include "tocsin/core/exit_code.hpp"
 #include "tocsin/net/http_server.hpp"
+#include "tocsin/probe/http_probe.hpp"
 #include "tocsin/store/migrations.hpp"
 #include "tocsin/store/store.hpp"
 
@@ -40,6 +43,8 @@ struct Daemon::Impl {
     std::optional<store::Store> store;
     std::unique_ptr<api::Api> api;
     std::unique_ptr<net::HttpServer> server;
+    std::unique_ptr<CheckScheduler> scheduler;
+    std::map<std::string, std::string> last_reason;  // per target: log a state once per change
     bool ready = false;
     bool stopping = false;
 
@@ -57,7 +62,56 @@ struct Daemon::Impl {
     void wait_for_signal();
     void reload();
     void begin_stop(const char* why);
+    bool install_checks(const config::Config& cfg);
+    void on_probe(const probe::Probe& probe, const probe::ProbeOutcome& outcome);
 };
+
+// Builds every probe first, so a bad TLS file rejects the whole config
+// (at start or on reload) instead of silently dropping one target.
+bool Daemon::Impl::install_checks(const config::Config& cfg) {
+    std::vector<ScheduledCheck> checks;
+    for (const auto& target : cfg.targets) {
+        auto created = probe::Probe::create(target);
+        if (!created) {
+            spdlog::error("{}: {}", cfg.source_file, created.error().message);
+            return false;
+        }
+        std::shared_ptr<probe::Probe> p = std::move(*created);
+        checks.push_back(ScheduledCheck{"target/" + target.name, target.interval, [this, p](std::function<void()> done) {
+                                            p->run(io, [this, p, done = std::move(done)](probe::ProbeOutcome o) {
+                                                on_probe(*p, o);
+                                                done();
+                                            });
+                                        }});
+    }
+    if (!scheduler) {
+        SchedulerObserver observer{[this](const std::string&, double late) { metrics.check_started(late); },
+                                   [this](const std::string& key) {
+                                       spdlog::warn("{}: previous run still going at its next slot; skipped", key);
+                                       metrics.check_skipped(key);
+                                   }};
+        scheduler = std::make_unique<CheckScheduler>(io, clock, static_cast<std::size_t>(cfg.daemon.max_concurrent_checks),
+                                                     std::move(observer));
+    }
+    scheduler->set_max_concurrent(static_cast<std::size_t>(cfg.daemon.max_concurrent_checks));
+    scheduler->set_checks(std::move(checks));
+    return true;
+}
+
+void Daemon::Impl::on_probe(const probe::Probe& p, const probe::ProbeOutcome& o) {
+    const std::string& name = p.target().name;
+    metrics.probe_finished(name, o.duration_seconds, o.success, o.reason);
+    metrics.checks_in_flight(scheduler->in_flight(), scheduler->queued());
+    auto [it, first] = last_reason.try_emplace(name, o.reason);
+    if (!first && it->second == o.reason) return;
+    std::string was = first ? "" : " (was: " + it->second + ")";
+    it->second = o.reason;
+    if (o.success) {
+        spdlog::info("target {}: up{}", name, was);
+    } else {
+        spdlog::warn("target {}: down: {}: {}{}", name, o.reason, o.detail, was);
+    }
+}
 
 Daemon::Daemon(config::Config config, std::optional<config::LogLevel> level_override)
     : m_impl(std::make_unique<Impl>(std::move(config), level_override)) {}
@@ -110,6 +164,9 @@ int Daemon::Impl::run() {
         spdlog::info("systemd watchdog enabled: pinging every {} ms", interval->count());
         schedule_watchdog(*interval);
     }
+
+    if (!install_checks(config)) return exit_code::config;
+    spdlog::info("{} probe target(s) scheduled", config.targets.size());
 
     metrics.started(clock.now());
     health();  // prove the store writable before declaring readiness
@@ -199,6 +256,12 @@ void Daemon::Impl::reload() {
         return;
     }
     config::Config next = std::move(*result.config);
+    if (!install_checks(next)) {
+        spdlog::error("configuration reload rejected; keeping the running configuration");
+        metrics.reload_failed();
+        notifier.ready("reload rejected; running the previous configuration");
+        return;
+    }
     // These are bound at start-up; say so rather than half-apply them.
     if (next.daemon.state_dir != config.daemon.state_dir) spdlog::warn("daemon.state_dir changed: takes effect on restart");
     if (next.storage != config.storage) spdlog::warn("[storage] changed: takes effect on restart");
@@ -225,6 +288,7 @@ void Daemon::Impl::begin_stop(const char* why) {
     spdlog::info("{}: stopping; finishing in-flight requests (up to {} ms)", why, config.daemon.shutdown_timeout.count());
     health_timer.cancel();
     watchdog_timer.cancel();
+    if (scheduler) scheduler->stop();
     shutdown_timer.expires_after(config.daemon.shutdown_timeout);
     shutdown_timer.async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;

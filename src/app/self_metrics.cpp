@@ -1,6 +1,8 @@
 #include "self_metrics.hpp"
 
+#include <prometheus/counter.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include "build_info.hpp"
@@ -29,6 +31,41 @@ SelfMetrics::SelfMetrics() : m_registry(std::make_shared<prometheus::Registry>()
     m_store_writable = &gauge(*m_registry, "tocsin_store_writable",
                               "Whether the last write probe of the SQLite store succeeded.");
     m_schema_version = &gauge(*m_registry, "tocsin_store_schema_version", "Schema version of the SQLite store.");
+    m_probe_duration = &prometheus::BuildHistogram()
+                            .Name("tocsin_probe_duration_seconds")
+                            .Help("Duration of each probe run, by target.")
+                            .Register(*m_registry);
+    m_probe_failures = &prometheus::BuildCounter()
+                            .Name("tocsin_probe_failures_total")
+                            .Help("Failed probe runs by target and reason.")
+                            .Register(*m_registry);
+    m_skipped = &prometheus::BuildCounter()
+                     .Name("tocsin_scheduler_skipped_ticks_total")
+                     .Help("Runs skipped because the previous run of the same check was still going.")
+                     .Register(*m_registry);
+    m_lateness = &prometheus::BuildHistogram()
+                      .Name("tocsin_scheduler_lateness_seconds")
+                      .Help("How late checks started after their scheduled slot (loop lag, concurrency limit).")
+                      .Register(*m_registry)
+                      .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5});
+    m_in_flight = &gauge(*m_registry, "tocsin_checks_in_flight", "Probes and scrapes running now.");
+    m_queued = &gauge(*m_registry, "tocsin_checks_queued", "Probes and scrapes due but waiting for a concurrency slot.");
+}
+
+void SelfMetrics::probe_finished(const std::string& target, double seconds, bool success, const std::string& reason) {
+    m_probe_duration
+        ->Add({{"target", target}},
+              prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10})
+        .Observe(seconds);
+    if (!success) m_probe_failures->Add({{"target", target}, {"reason", reason}}).Increment();
+}
+
+void SelfMetrics::check_started(double lateness_seconds) { m_lateness->Observe(lateness_seconds); }
+void SelfMetrics::check_skipped(const std::string& key) { m_skipped->Add({{"check", key}}).Increment(); }
+
+void SelfMetrics::checks_in_flight(std::size_t running, std::size_t queued) {
+    m_in_flight->Set(static_cast<double>(running));
+    m_queued->Set(static_cast<double>(queued));
 }
 
 void SelfMetrics::started(TimePoint now) {

@@ -5,9 +5,14 @@
 
 #include "tocsin/core/clock.hpp"
 
+#include <string>
+
 namespace prometheus {
 class Registry;
 class Gauge;
+class Counter;
+class Histogram;
+template <typename T> class Family;
 }  // namespace prometheus
 
 namespace tocsin::app {
@@ -24,6 +29,11 @@ public:
     void store_writable(bool writable);
     void store_schema_version(int version);
 
+    void probe_finished(const std::string& target, double seconds, bool success, const std::string& reason);
+    void check_started(double lateness_seconds);
+    void check_skipped(const std::string& key);
+    void checks_in_flight(std::size_t running, std::size_t queued);
+
 private:
     std::shared_ptr<prometheus::Registry> m_registry;
     prometheus::Gauge* m_start_time = nullptr;
@@ -31,6 +41,12 @@ private:
     prometheus::Gauge* m_reload_ok_time = nullptr;
     prometheus::Gauge* m_store_writable = nullptr;
     prometheus::Gauge* m_schema_version = nullptr;
+    prometheus::Family<prometheus::Histogram>* m_probe_duration = nullptr;
+    prometheus::Family<prometheus::Counter>* m_probe_failures = nullptr;
+    prometheus::Family<prometheus::Counter>* m_skipped = nullptr;
+    prometheus::Histogram* m_lateness = nullptr;
+    prometheus::Gauge* m_in_flight = nullptr;
+    prometheus::Gauge* m_queued = nullptr;
 };
 
 }  // namespace tocsin::app

@@ -115,6 +115,7 @@ ProbeOutcome Probe::evaluate(const net::HttpClientResult& result) const {
             if (regex_failed) out.reason = "body_regex";
         }
     }
+    out.duration_seconds = result.duration_seconds;
     Labels base = base_labels();
     SampleWriter w(base, out.samples);
     w.add("probe_success", out.success ? 1 : 0);
@@ -141,6 +142,7 @@ ProbeOutcome Probe::evaluate(const net::TcpConnectResult& result) const {
         out.reason = net::to_string(result.failure);
         out.detail = result.detail;
     }
+    out.duration_seconds = result.duration_seconds;
     Labels base = base_labels();
     SampleWriter w(base, out.samples);
     w.add("probe_success", out.success ? 1 : 0);

@@ -15,6 +15,7 @@ struct ProbeOutcome {
     // name, "status" or "body_regex".
     std::string reason = "ok";
     std::string detail;  // for logs: what exactly went wrong
+    double duration_seconds = 0;
     std::vector<Sample> samples;
 };
 
