@@ -6,6 +6,7 @@
 #include <csignal>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <spdlog/spdlog.h>
 
 #include "check_scheduler.hpp"
@@ -17,6 +18,8 @@
 #include "tocsin/core/exit_code.hpp"
 #include "tocsin/net/http_server.hpp"
 #include "tocsin/probe/http_probe.hpp"
+#include "tocsin/scrape/scraper.hpp"
+#include "tocsin/series/series_store.hpp"
 #include "tocsin/store/migrations.hpp"
 #include "tocsin/store/store.hpp"
 
@@ -28,7 +31,7 @@ using steady = std::chrono::steady_clock;
 struct Daemon::Impl {
     Impl(config::Config cfg, std::optional<config::LogLevel> level)
         : config(std::move(cfg)), level_override(level), signals(io), health_timer(io), watchdog_timer(io),
-          shutdown_timer(io) {}
+          shutdown_timer(io), snapshot_timer(io) {}
 
     config::Config config;
     std::optional<config::LogLevel> level_override;
@@ -38,13 +41,17 @@ struct Daemon::Impl {
     asio::steady_timer health_timer;
     asio::steady_timer watchdog_timer;
     asio::steady_timer shutdown_timer;
+    asio::steady_timer snapshot_timer;
     SystemdNotifier notifier;
     SelfMetrics metrics;
     std::optional<store::Store> store;
     std::unique_ptr<api::Api> api;
     std::unique_ptr<net::HttpServer> server;
+    series::SeriesStore series;
     std::unique_ptr<CheckScheduler> scheduler;
-    std::map<std::string, std::string> last_reason;  // per target: log a state once per change
+    std::map<std::string, std::string> last_reason;  // per check: log a state once per change
+    std::map<std::string, std::shared_ptr<scrape::Scraper>> scrapers;  // by job/instance, kept across reloads
+    std::set<std::string> target_names;
     bool ready = false;
     bool stopping = false;
 
@@ -63,13 +70,73 @@ struct Daemon::Impl {
     void reload();
     void begin_stop(const char* why);
     bool install_checks(const config::Config& cfg);
-    void on_probe(const probe::Probe& probe, const probe::ProbeOutcome& outcome);
+    void on_probe(const probe::Probe& probe, const probe::ProbeOutcome& outcome, TimePoint started);
+    void on_scrape(const scrape::Scraper& scraper, const scrape::ScrapeReport& report);
+    void log_change(const std::string& what, const std::string& reason, const std::string& detail);
+    std::int64_t now_ms() const;
+    void load_series_snapshot();
+    void save_series_snapshot();
+    void schedule_snapshot();
 };
 
-// Builds every probe first, so a bad TLS file rejects the whole config
-// (at start or on reload) instead of silently dropping one target.
+std::int64_t Daemon::Impl::now_ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count();
+}
+
+// A restart must not blind a 15-minute rule for 15 minutes: series come back
+// from the last snapshot. A bad snapshot costs history, never the start.
+void Daemon::Impl::load_series_snapshot() {
+    auto loaded = series.load_snapshot(config.storage.snapshot_path, now_ms());
+    if (loaded) {
+        spdlog::info("series snapshot {}: {} series, {} samples restored ({} series and {} samples past retention dropped)",
+                     config.storage.snapshot_path, loaded->series, loaded->samples, loaded->series_dropped,
+                     loaded->samples_dropped);
+    } else if (loaded.error().category == ErrorCategory::not_found) {
+        spdlog::info("no series snapshot at {}: starting with empty series", config.storage.snapshot_path);
+    } else {
+        spdlog::warn("discarding series snapshot {}: {}", config.storage.snapshot_path, loaded.error().message);
+    }
+}
+
+void Daemon::Impl::save_series_snapshot() {
+    auto started = steady::now();
+    series.gc(now_ms());
+    if (Status s = series.write_snapshot(config.storage.snapshot_path); !s) {
+        spdlog::error("cannot write series snapshot {}: {}", config.storage.snapshot_path, s.error().message);
+        return;
+    }
+    auto stats = series.stats();
+    metrics.series_stats(stats.series, stats.memory_bytes);
+    spdlog::debug("series snapshot written: {} series in {:.3f} s", stats.series,
+                  std::chrono::duration<double>(steady::now() - started).count());
+}
+
+void Daemon::Impl::schedule_snapshot() {
+    snapshot_timer.expires_after(config.storage.snapshot_interval);
+    snapshot_timer.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || stopping) return;
+        save_series_snapshot();
+        schedule_snapshot();
+    });
+}
+
+void Daemon::Impl::log_change(const std::string& what, const std::string& reason, const std::string& detail) {
+    auto [it, first] = last_reason.try_emplace(what, reason);
+    if (!first && it->second == reason) return;
+    std::string was = first ? "" : " (was: " + it->second + ")";
+    it->second = reason;
+    if (reason == "ok") {
+        spdlog::info("{}: up{}", what, was);
+    } else {
+        spdlog::warn("{}: down: {}: {}{}", what, reason, detail, was);
+    }
+}
+
+// Builds every probe and scraper first, so a bad TLS file rejects the whole
+// config (at start or on reload) instead of silently dropping one check.
 bool Daemon::Impl::install_checks(const config::Config& cfg) {
     std::vector<ScheduledCheck> checks;
+    std::set<std::string> names;
     for (const auto& target : cfg.targets) {
         auto created = probe::Probe::create(target);
         if (!created) {
@@ -77,13 +144,50 @@ bool Daemon::Impl::install_checks(const config::Config& cfg) {
             return false;
         }
         std::shared_ptr<probe::Probe> p = std::move(*created);
+        names.insert(target.name);
         checks.push_back(ScheduledCheck{"target/" + target.name, target.interval, [this, p](std::function<void()> done) {
-                                            p->run(io, [this, p, done = std::move(done)](probe::ProbeOutcome o) {
-                                                on_probe(*p, o);
+                                            TimePoint started = clock.now();
+                                            p->run(io, [this, p, started, done = std::move(done)](probe::ProbeOutcome o) {
+                                                on_probe(*p, o, started);
                                                 done();
                                             });
                                         }});
     }
+    std::map<std::string, std::shared_ptr<scrape::Scraper>> next_scrapers;
+    for (const auto& sc : cfg.scrapes) {
+        std::string key = sc.job + "/" + sc.instance;
+        auto old = scrapers.find(key);
+        std::shared_ptr<scrape::Scraper> scraper;
+        if (old != scrapers.end() && old->second->config() == sc) {
+            scraper = old->second;  // unchanged: keeps its series for staleness tracking
+        } else {
+            auto created = scrape::Scraper::create(sc);
+            if (!created) {
+                spdlog::error("{}: {}", cfg.source_file, created.error().message);
+                return false;
+            }
+            scraper = std::move(*created);
+        }
+        next_scrapers.emplace(key, scraper);
+        checks.push_back(ScheduledCheck{"scrape/" + key, sc.interval, [this, scraper](std::function<void()> done) {
+                                            scraper->run(io, series, clock,
+                                                         [this, scraper, done = std::move(done)](const scrape::ScrapeReport& r) {
+                                                             on_scrape(*scraper, r);
+                                                             done();
+                                                         });
+                                        }});
+    }
+    // What the new config no longer reads goes stale now, as in Prometheus.
+    for (auto& [key, scraper] : scrapers) {
+        if (!next_scrapers.contains(key)) scraper->mark_stale(series, now_ms());
+    }
+    for (const auto& name : target_names) {
+        if (names.contains(name)) continue;
+        auto matcher = series::Matcher::equals("target", name);
+        for (auto ref : series.select(std::span<const series::Matcher>(&matcher, 1))) series.append(ref, now_ms(), stale_marker());
+    }
+    scrapers = std::move(next_scrapers);
+    target_names = std::move(names);
     if (!scheduler) {
         SchedulerObserver observer{[this](const std::string&, double late) { metrics.check_started(late); },
                                    [this](const std::string& key) {
@@ -98,19 +202,25 @@ bool Daemon::Impl::install_checks(const config::Config& cfg) {
     return true;
 }
 
-void Daemon::Impl::on_probe(const probe::Probe& p, const probe::ProbeOutcome& o) {
+void Daemon::Impl::on_probe(const probe::Probe& p, const probe::ProbeOutcome& o, TimePoint started) {
     const std::string& name = p.target().name;
     metrics.probe_finished(name, o.duration_seconds, o.success, o.reason);
     metrics.checks_in_flight(scheduler->in_flight(), scheduler->queued());
-    auto [it, first] = last_reason.try_emplace(name, o.reason);
-    if (!first && it->second == o.reason) return;
-    std::string was = first ? "" : " (was: " + it->second + ")";
-    it->second = o.reason;
-    if (o.success) {
-        spdlog::info("target {}: up{}", name, was);
-    } else {
-        spdlog::warn("target {}: down: {}: {}{}", name, o.reason, o.detail, was);
+    // Stamped with the probe's start, like a scrape of blackbox_exporter.
+    auto t = std::chrono::duration_cast<std::chrono::milliseconds>(started.time_since_epoch()).count();
+    for (const auto& sample : o.samples) {
+        if (auto ref = series.get_or_create(sample.labels)) series.append(ref, t, sample.value);
     }
+    log_change("target " + name, o.reason, o.detail);
+}
+
+void Daemon::Impl::on_scrape(const scrape::Scraper& s, const scrape::ScrapeReport& r) {
+    metrics.scrape_finished(s.config().job, s.config().instance, r.duration_seconds, r.samples_scraped, r.reason);
+    metrics.checks_in_flight(scheduler->in_flight(), scheduler->queued());
+    if (r.out_of_order + r.duplicates > 0) {
+        spdlog::debug("scrape {}: {} out-of-order and {} duplicate samples ignored", s.key(), r.out_of_order, r.duplicates);
+    }
+    log_change("scrape " + s.key(), r.reason, r.error);
 }
 
 Daemon::Daemon(config::Config config, std::optional<config::LogLevel> level_override)
@@ -165,8 +275,10 @@ int Daemon::Impl::run() {
         schedule_watchdog(*interval);
     }
 
+    load_series_snapshot();
     if (!install_checks(config)) return exit_code::config;
-    spdlog::info("{} probe target(s) scheduled", config.targets.size());
+    spdlog::info("{} probe target(s) and {} scrape(s) scheduled", config.targets.size(), config.scrapes.size());
+    schedule_snapshot();
 
     metrics.started(clock.now());
     health();  // prove the store writable before declaring readiness
@@ -175,6 +287,7 @@ int Daemon::Impl::run() {
     spdlog::info("tocsin ready (config {})", config.source_file);
 
     io.run();
+    save_series_snapshot();
     store.reset();  // closes SQLite, checkpointing the WAL
     spdlog::info("tocsin stopped");
     return exit_code::ok;
@@ -289,6 +402,7 @@ void Daemon::Impl::begin_stop(const char* why) {
     health_timer.cancel();
     watchdog_timer.cancel();
     if (scheduler) scheduler->stop();
+    snapshot_timer.cancel();
     shutdown_timer.expires_after(config.daemon.shutdown_timeout);
     shutdown_timer.async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;

@@ -48,6 +48,20 @@ SelfMetrics::SelfMetrics() : m_registry(std::make_shared<prometheus::Registry>()
                       .Help("How late checks started after their scheduled slot (loop lag, concurrency limit).")
                       .Register(*m_registry)
                       .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5});
+    m_scrape_duration = &prometheus::BuildHistogram()
+                             .Name("tocsin_scrape_duration_seconds")
+                             .Help("Duration of each scrape (fetch, decode, parse, ingest), by job.")
+                             .Register(*m_registry);
+    m_scrape_samples = &prometheus::BuildGauge()
+                            .Name("tocsin_scrape_samples")
+                            .Help("Samples on the page at the last scrape, by job and instance.")
+                            .Register(*m_registry);
+    m_scrape_failures = &prometheus::BuildCounter()
+                             .Name("tocsin_scrape_failures_total")
+                             .Help("Failed scrapes by job and reason.")
+                             .Register(*m_registry);
+    m_series = &gauge(*m_registry, "tocsin_series", "Series in the in-memory store.");
+    m_series_memory = &gauge(*m_registry, "tocsin_series_memory_bytes", "Estimated memory of the in-memory series store.");
     m_in_flight = &gauge(*m_registry, "tocsin_checks_in_flight", "Probes and scrapes running now.");
     m_queued = &gauge(*m_registry, "tocsin_checks_queued", "Probes and scrapes due but waiting for a concurrency slot.");
 }
@@ -58,6 +72,20 @@ void SelfMetrics::probe_finished(const std::string& target, double seconds, bool
               prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10})
         .Observe(seconds);
     if (!success) m_probe_failures->Add({{"target", target}, {"reason", reason}}).Increment();
+}
+
+void SelfMetrics::scrape_finished(const std::string& job, const std::string& instance, double seconds,
+                                  std::size_t samples, const std::string& reason) {
+    m_scrape_duration
+        ->Add({{"job", job}}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10})
+        .Observe(seconds);
+    m_scrape_samples->Add({{"job", job}, {"instance", instance}}).Set(static_cast<double>(samples));
+    if (reason != "ok") m_scrape_failures->Add({{"job", job}, {"reason", reason}}).Increment();
+}
+
+void SelfMetrics::series_stats(std::size_t series, std::size_t memory_bytes) {
+    m_series->Set(static_cast<double>(series));
+    m_series_memory->Set(static_cast<double>(memory_bytes));
 }
 
 void SelfMetrics::check_started(double lateness_seconds) { m_lateness->Observe(lateness_seconds); }

@@ -33,6 +33,9 @@ public:
     void check_started(double lateness_seconds);
     void check_skipped(const std::string& key);
     void checks_in_flight(std::size_t running, std::size_t queued);
+    void scrape_finished(const std::string& job, const std::string& instance, double seconds, std::size_t samples,
+                         const std::string& reason);
+    void series_stats(std::size_t series, std::size_t memory_bytes);
 
 private:
     std::shared_ptr<prometheus::Registry> m_registry;
@@ -47,6 +50,11 @@ private:
     prometheus::Histogram* m_lateness = nullptr;
     prometheus::Gauge* m_in_flight = nullptr;
     prometheus::Gauge* m_queued = nullptr;
+    prometheus::Family<prometheus::Histogram>* m_scrape_duration = nullptr;
+    prometheus::Family<prometheus::Gauge>* m_scrape_samples = nullptr;
+    prometheus::Family<prometheus::Counter>* m_scrape_failures = nullptr;
+    prometheus::Gauge* m_series = nullptr;
+    prometheus::Gauge* m_series_memory = nullptr;
 };
 
 }  // namespace tocsin::app

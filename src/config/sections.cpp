@@ -86,11 +86,16 @@ void read_daemon(TableReader& root, DaemonConfig& out) {
 
 void read_storage(TableReader& root, const DaemonConfig& daemon, StorageConfig& out) {
     std::string path = "tocsin.db";
+    std::string snapshot = "series.snapshot";
     with_section(root, "storage", [&](TableReader& r) {
         r.string("path", path);
         r.duration("busy_timeout", out.busy_timeout, Duration::zero(), std::chrono::minutes(1));
+        r.string("snapshot_path", snapshot);
+        r.duration("snapshot_interval", out.snapshot_interval, std::chrono::seconds(1), std::chrono::hours(24));
+        r.boolean("keep_unmatched", out.keep_unmatched);
     });
     out.path = (std::filesystem::path(daemon.state_dir) / path).lexically_normal().string();
+    out.snapshot_path = (std::filesystem::path(daemon.state_dir) / snapshot).lexically_normal().string();
 }
 
 void read_log(TableReader& root, LogConfig& out) {

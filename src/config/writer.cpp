@@ -95,6 +95,9 @@ std::string to_toml(const Config& c) {
     root.insert("storage", toml::table{
                                {"path", c.storage.path},
                                {"busy_timeout", format_duration(c.storage.busy_timeout)},
+                               {"snapshot_path", c.storage.snapshot_path},
+                               {"snapshot_interval", format_duration(c.storage.snapshot_interval)},
+                               {"keep_unmatched", c.storage.keep_unmatched},
                            });
     root.insert("log", toml::table{
                            {"level", to_string(c.log.level)},

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <sstream>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -175,4 +176,63 @@ TEST(Daemon, LogsInJournalFormatWhenStderrIsTheJournal) {
     for (std::string line; std::getline(lines, line);) {
         EXPECT_TRUE(line.size() > 3 && line[0] == '<' && line[2] == '>') << line;
     }
+}
+
+namespace {
+
+// Polls a log file until it contains `needle` (an event, not a timer).
+bool wait_for_log(const std::string& log, const std::string& needle, std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (tocsin::test::read_file(log).find(needle) != std::string::npos) return true;
+        std::this_thread::sleep_for(20ms);
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST(Daemon, ProbesAndScrapesFeedTheSeriesStoreWhichSurvivesARestart) {
+    TempDir dir;
+    const int port = tocsin::test::free_port();
+    const std::string self = "http://127.0.0.1:" + std::to_string(port);
+    dir.write("tocsin.toml", config_for(dir, port) +
+                                 "\n[[target]]\nname = \"self\"\nurl = \"" + self + "/healthz\"\ninterval = \"1s\"\n"
+                                 "\n[[target]]\nname = \"nothing\"\nurl = \"http://127.0.0.1:" +
+                                 std::to_string(tocsin::test::free_port()) + "/\"\ninterval = \"1s\"\n"
+                                 "\n[[scrape]]\njob = \"tocsin\"\nurl = \"" + self + "/metrics\"\ninterval = \"1s\"\n");
+    const std::string log = dir.file("tocsin.log");
+    {
+        NotifySocket notify(dir.file("notify.sock"));
+        Process daemon({TOCSIN_BINARY, "run", "--config", dir.file("tocsin.toml")}, {"NOTIFY_SOCKET=" + notify.path()}, log);
+        ASSERT_TRUE(notify.wait_for("READY=1", 30s)) << tocsin::test::read_file(log);
+        EXPECT_TRUE(wait_for_log(log, "target self: up", 20s)) << tocsin::test::read_file(log);
+        EXPECT_TRUE(wait_for_log(log, "target nothing: down: refused", 20s));
+        EXPECT_TRUE(wait_for_log(log, "scrape tocsin/127.0.0.1:" + std::to_string(port) + ": up", 20s));
+        auto metrics = http_get(port, "/metrics").body;
+        EXPECT_THAT(metrics, HasSubstr("tocsin_probe_failures_total{reason=\"refused\",target=\"nothing\"}"));
+        daemon.signal(SIGTERM);
+        ASSERT_EQ(daemon.wait(10s), 0);
+    }
+    ASSERT_TRUE(std::filesystem::exists(dir.file("state/series.snapshot")));
+    Process again({TOCSIN_BINARY, "run", "--config", dir.file("tocsin.toml")}, {}, dir.file("again.log"));
+    EXPECT_TRUE(wait_for_log(dir.file("again.log"), "series snapshot " + dir.file("state/series.snapshot") + ": ", 20s));
+    EXPECT_THAT(tocsin::test::read_file(dir.file("again.log")), testing::Not(HasSubstr(": 0 series")));
+    again.signal(SIGTERM);
+    EXPECT_EQ(again.wait(10s), 0);
+}
+
+TEST(Daemon, ACorruptSeriesSnapshotIsDiscardedWithAWarning) {
+    TempDir dir;
+    std::filesystem::create_directories(dir.file("state"));
+    dir.write("state/series.snapshot", "PNG\x89 definitely not a snapshot");
+    const int port = tocsin::test::free_port();
+    dir.write("tocsin.toml", config_for(dir, port));
+    NotifySocket notify(dir.file("notify.sock"));
+    Process daemon({TOCSIN_BINARY, "run", "--config", dir.file("tocsin.toml")}, {"NOTIFY_SOCKET=" + notify.path()},
+                   dir.file("tocsin.log"));
+    ASSERT_TRUE(notify.wait_for("READY=1", 30s)) << tocsin::test::read_file(dir.file("tocsin.log"));
+    EXPECT_THAT(tocsin::test::read_file(dir.file("tocsin.log")), HasSubstr("warning discarding series snapshot"));
+    daemon.signal(SIGTERM);
+    EXPECT_EQ(daemon.wait(10s), 0);
 }

@@ -25,10 +25,14 @@ const std::string k_every_key =
     "state_dir = \"state\"\n"
     "shutdown_timeout = \"1m30s\"\n"
     "health_interval = \"15s\"\n"
+    "max_concurrent_checks = 7\n"
     "\n"
     "[storage]\n"
     "path = \"db/alerts.db\"\n"
     "busy_timeout = \"250ms\"\n"
+    "snapshot_path = \"snap/series.bin\"\n"
+    "snapshot_interval = \"5m\"\n"
+    "keep_unmatched = true\n"
     "\n"
     "[log]\n"
     "level = \"debug\"\n"
@@ -102,6 +106,10 @@ TEST(EveryKeyConfig, LoadsExactlyTheGivenValues) {
     EXPECT_EQ(c.daemon.health_interval, 15s);
     EXPECT_EQ(c.storage.path, "/etc/tocsin/state/db/alerts.db");  // relative to state_dir
     EXPECT_EQ(c.storage.busy_timeout, 250ms);
+    EXPECT_EQ(c.daemon.max_concurrent_checks, 7);
+    EXPECT_EQ(c.storage.snapshot_path, "/etc/tocsin/state/snap/series.bin");  // relative to state_dir
+    EXPECT_EQ(c.storage.snapshot_interval, 5min);
+    EXPECT_TRUE(c.storage.keep_unmatched);
     EXPECT_EQ(c.log.level, LogLevel::debug);
     EXPECT_EQ(c.log.format, LogFormat::journal);
     EXPECT_EQ(c.api.listen_host, "::1");
@@ -115,8 +123,8 @@ TEST(EveryKeyConfig, LoadsExactlyTheGivenValues) {
 
     Config expected;
     expected.source_file = k_source;
-    expected.daemon = DaemonConfig{"/etc/tocsin/state", 90s, 15s};
-    expected.storage = StorageConfig{"/etc/tocsin/state/db/alerts.db", 250ms};
+    expected.daemon = DaemonConfig{"/etc/tocsin/state", 90s, 15s, 7};
+    expected.storage = StorageConfig{"/etc/tocsin/state/db/alerts.db", 250ms, "/etc/tocsin/state/snap/series.bin", 5min, true};
     expected.log = LogConfig{LogLevel::debug, LogFormat::journal};
     expected.api = ApiConfig{"::1", 9999, 2min, 4096, Secret("api-token-value", "env:TOCSIN_API_TOKEN")};
     EXPECT_EQ(c, expected);
@@ -130,6 +138,10 @@ TEST(EveryKeyConfig, EveryValueDiffersFromTheDefault) {
     EXPECT_NE(c.daemon.health_interval, d.daemon.health_interval);
     EXPECT_NE(c.storage.path, d.storage.path);
     EXPECT_NE(c.storage.busy_timeout, d.storage.busy_timeout);
+    EXPECT_NE(c.daemon.max_concurrent_checks, d.daemon.max_concurrent_checks);
+    EXPECT_NE(c.storage.snapshot_path, d.storage.snapshot_path);
+    EXPECT_NE(c.storage.snapshot_interval, d.storage.snapshot_interval);
+    EXPECT_NE(c.storage.keep_unmatched, d.storage.keep_unmatched);
     EXPECT_NE(c.log.level, d.log.level);
     EXPECT_NE(c.log.format, d.log.format);
     EXPECT_NE(c.api.listen_host, d.api.listen_host);

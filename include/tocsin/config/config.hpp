@@ -32,6 +32,12 @@ struct DaemonConfig {
 struct StorageConfig {
     std::string path;  // absolute after loading; default <state_dir>/tocsin.db
     Duration busy_timeout = 5s;
+    // The in-memory series store is saved here on stop and every
+    // snapshot_interval, and reloaded at start (absolute after loading).
+    std::string snapshot_path;  // default <state_dir>/series.snapshot
+    Duration snapshot_interval = 1min;
+    // Keep series that no rule can read (normally dropped to bound memory).
+    bool keep_unmatched = false;
 
     bool operator==(const StorageConfig&) const = default;
 };

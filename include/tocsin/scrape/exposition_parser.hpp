@@ -1,6 +1,7 @@
 // tocsin's own parser for the Prometheus text format 0.0.4 and OpenMetrics 1.0
-// text, with the accept/reject rules of Prometheus 2.42's parsers so a target
-// that Prometheus scrapes fine is scraped fine here, and vice versa.
+// text, with the accept/reject rules of Prometheus 2.42 (its parsers plus the
+// label checks of its scrape loop and storage) so a target that Prometheus
+// scrapes fine is scraped fine here, and vice versa.
 //
 // Zero-copy: names and label values are views into the page (unescaped values
 // live in a scratch buffer reused across samples). A parser instance reuses its

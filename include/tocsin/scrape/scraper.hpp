@@ -1,0 +1,72 @@
+// One [[scrape]]: fetch the page, parse it, attach job/instance labels with
+// Prometheus' honor_labels rules, enforce limits, and append all of it or
+// nothing to the series store, with staleness markers for what disappeared.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tocsin/config/config.hpp"
+#include "tocsin/core/result.hpp"
+#include "tocsin/net/http_client.hpp"
+#include "tocsin/series/series_store.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace tocsin::scrape {
+
+struct ScrapeReport {
+    bool up = false;
+    std::string error;  // why the scrape failed, e.g. "line 12: ..." or "server returned HTTP status 503"
+    // Low-cardinality class of `error` for metrics: a net::FailureReason name,
+    // "status", "parse", "gzip", "body_size_limit", "sample_limit",
+    // "label_limit" or "label_value_length_limit"; "ok" when up.
+    std::string reason = "ok";
+    double duration_seconds = 0;
+    std::size_t samples_scraped = 0;   // samples on the page
+    std::size_t samples_appended = 0;  // accepted by the store
+    std::size_t series_added = 0;      // series not in the previous scrape
+    std::size_t out_of_order = 0;
+    std::size_t duplicates = 0;        // same timestamp, different value
+    std::size_t not_admitted = 0;      // no rule selector can read them
+    std::size_t stale_markers = 0;
+};
+
+class Scraper : public std::enable_shared_from_this<Scraper> {
+public:
+    static Result<std::shared_ptr<Scraper>> create(const config::ScrapeConfig& config);
+
+    const config::ScrapeConfig& config() const { return m_config; }
+    std::string key() const { return m_config.job + "/" + m_config.instance; }
+
+    // Fetches and ingests at the start time; `done` runs on the io_context.
+    void run(boost::asio::io_context& io, series::SeriesStore& store, const Clock& clock,
+             std::function<void(const ScrapeReport&)> done);
+
+    // The part after the fetch, for tests and the run above: `t_ms` is the
+    // scrape's timestamp, `duration` what the fetch took.
+    ScrapeReport ingest(series::SeriesStore& store, const net::HttpClientResult& fetched, std::int64_t t_ms);
+
+    // Marks every series of the last scrape stale, e.g. when the scrape is
+    // removed from the config (Prometheus does the same on target removal).
+    void mark_stale(series::SeriesStore& store, std::int64_t t_ms);
+
+private:
+    explicit Scraper(config::ScrapeConfig config);
+    net::HttpClientRequest request() const;
+    void write_report(series::SeriesStore& store, const ScrapeReport& report, std::int64_t t_ms);
+    std::size_t stale_missing(series::SeriesStore& store, std::vector<series::SeriesRef>& current, std::int64_t t_ms);
+
+    config::ScrapeConfig m_config;
+    std::optional<net::TlsClientContext> m_tls;
+    std::vector<std::pair<std::string, std::string>> m_target_labels;  // job, instance, configured
+    std::vector<series::SeriesRef> m_previous;  // series of the last successful scrape, sorted by id
+};
+
+}  // namespace tocsin::scrape

@@ -1,0 +1,274 @@
+#include "tocsin/scrape/scraper.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+
+#include "tocsin/core/labels.hpp"
+#include "tocsin/scrape/exposition_parser.hpp"
+#include "tocsin/scrape/gunzip.hpp"
+
+namespace tocsin::scrape {
+namespace {
+
+// What Prometheus 2.42 sends: OpenMetrics preferred, the text format accepted.
+constexpr const char* k_accept =
+    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+    "text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+struct Staged {
+    series::SeriesRef ref;
+    std::int64_t t;
+    double v;
+    bool explicit_timestamp;
+};
+
+bool by_id(const series::SeriesRef& a, const series::SeriesRef& b) { return a.id() < b.id(); }
+
+// Turns parsed samples into staged appends; the scrape fails at the first
+// limit exceeded, before anything reaches the store's samples.
+class StagingSink final : public SampleSink {
+public:
+    StagingSink(series::SeriesStore& store, const config::ScrapeConfig& config,
+                const std::vector<std::pair<std::string, std::string>>& target_labels, std::int64_t t_ms,
+                std::vector<Staged>& staged)
+        : m_store(store), m_config(config), m_target(target_labels), m_t(t_ms), m_staged(staged) {}
+
+    std::optional<std::string> error;
+    std::string reason;
+    std::size_t not_admitted = 0;
+    std::size_t samples = 0;
+
+    void on_sample(const SampleView& s) override {
+        if (error) return;
+        ++samples;
+        if (m_config.sample_limit > 0 && samples > static_cast<std::size_t>(m_config.sample_limit)) {
+            fail(s, "sample_limit", "sample_limit of " + std::to_string(m_config.sample_limit) + " exceeded");
+            return;
+        }
+        build_labels(s);
+        if (!check_limits(s)) return;
+        series::SeriesRef ref = m_store.get_or_create(s.metric_name, m_labels);
+        if (!ref) {
+            ++not_admitted;
+            return;
+        }
+        m_staged.push_back(Staged{ref, s.timestamp_ms.value_or(m_t), s.value, s.timestamp_ms.has_value()});
+    }
+
+private:
+    void fail(const SampleView& s, const char* why, std::string message) {
+        error = "line " + std::to_string(s.line) + ": " + message;
+        reason = why;
+    }
+
+    const LabelView* find(const SampleView& s, std::string_view name) const {
+        for (const auto& l : s.labels) {
+            if (l.name == name && !l.value.empty()) return &l;
+        }
+        return nullptr;
+    }
+
+    // Prometheus' mutateSampleLabels: target labels win unless honor_labels;
+    // a clashing page label is kept as exported_NAME.
+    void build_labels(const SampleView& s) {
+        m_labels.clear();
+        m_exported.clear();
+        for (const auto& l : s.labels) m_labels.push_back(series::LabelView{l.name, l.value});
+        for (const auto& [name, value] : m_target) {
+            if (find(s, name) != nullptr) {
+                if (m_config.honor_labels) continue;
+                for (auto& l : m_labels) {
+                    if (l.name != name) continue;
+                    std::string renamed = "exported_" + name;
+                    while (find(s, renamed) != nullptr) renamed.insert(0, "exported_");
+                    m_exported.push_back(std::move(renamed));
+                    l.name = m_exported.back();
+                }
+            }
+            m_labels.push_back(series::LabelView{name, value});
+        }
+    }
+
+    bool check_limits(const SampleView& s) {
+        if (m_config.label_limit > 0) {
+            std::size_t count = 1;  // __name__ counts, as in Prometheus
+            for (const auto& l : m_labels) count += l.value.empty() ? 0 : 1;
+            if (count > static_cast<std::size_t>(m_config.label_limit)) {
+                fail(s, "label_limit", "label_limit of " + std::to_string(m_config.label_limit) + " exceeded (metric " +
+                            std::string(s.metric_name) + " has " + std::to_string(count) + " labels)");
+                return false;
+            }
+        }
+        if (m_config.label_value_length_limit > 0) {
+            auto limit = static_cast<std::size_t>(m_config.label_value_length_limit);
+            if (s.metric_name.size() > limit) {
+                fail(s, "label_value_length_limit",
+                     "label_value_length_limit of " + std::to_string(limit) + " exceeded by __name__");
+                return false;
+            }
+            for (const auto& l : m_labels) {
+                if (l.value.size() > limit) {
+                    fail(s, "label_value_length_limit",
+                         "label_value_length_limit of " + std::to_string(limit) + " exceeded by label " +
+                                std::string(l.name) + " of " + std::string(s.metric_name));
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    series::SeriesStore& m_store;
+    const config::ScrapeConfig& m_config;
+    const std::vector<std::pair<std::string, std::string>>& m_target;
+    std::int64_t m_t;
+    std::vector<Staged>& m_staged;
+    std::vector<series::LabelView> m_labels;
+    std::deque<std::string> m_exported;  // deque: views into it stay valid as it grows
+};
+
+}  // namespace
+
+Scraper::Scraper(config::ScrapeConfig config) : m_config(std::move(config)) {
+    m_target_labels.emplace_back("job", m_config.job);
+    m_target_labels.emplace_back("instance", m_config.instance);
+    for (const auto& l : m_config.labels) m_target_labels.push_back(l);
+}
+
+Result<std::shared_ptr<Scraper>> Scraper::create(const config::ScrapeConfig& config) {
+    std::shared_ptr<Scraper> s(new Scraper(config));
+    if (config.url.starts_with("https:")) {
+        net::TlsOptions options{config.tls.ca_file, config.tls.cert_file, config.tls.key_file, config.tls.server_name,
+                                config.tls.insecure_skip_verify};
+        auto tls = net::TlsClientContext::create(options);
+        if (!tls) return Error::make(tls.error().category, "scrape " + s->key() + ": " + tls.error().message);
+        s->m_tls = std::move(*tls);
+    }
+    return s;
+}
+
+net::HttpClientRequest Scraper::request() const {
+    net::HttpClientRequest r;
+    r.url = m_config.url;
+    r.headers.emplace_back("Accept", k_accept);
+    r.headers.emplace_back("Accept-Encoding", "gzip");
+    r.headers.emplace_back("X-Prometheus-Scrape-Timeout-Seconds",
+                           std::to_string(std::chrono::duration<double>(m_config.timeout).count()));
+    if (m_config.bearer_token) r.headers.emplace_back("Authorization", "Bearer " + m_config.bearer_token->reveal());
+    r.total_timeout = m_config.timeout;
+    r.connect_timeout = m_config.timeout;
+    r.tls_timeout = m_config.timeout;
+    r.max_redirects = 10;
+    r.max_body_bytes = m_config.body_size_limit == 0 ? (1ULL << 40) : m_config.body_size_limit;
+    r.tls = m_tls;
+    return r;
+}
+
+std::size_t Scraper::stale_missing(series::SeriesStore& store, std::vector<series::SeriesRef>& current, std::int64_t t_ms) {
+    std::sort(current.begin(), current.end(), by_id);
+    current.erase(std::unique(current.begin(), current.end()), current.end());
+    std::vector<series::SeriesRef> gone;
+    std::set_difference(m_previous.begin(), m_previous.end(), current.begin(), current.end(), std::back_inserter(gone),
+                        by_id);
+    std::size_t marked = 0;
+    for (const auto& ref : gone) {
+        if (is_accepted(store.append(ref, t_ms, stale_marker()))) ++marked;
+    }
+    m_previous.swap(current);
+    return marked;
+}
+
+void Scraper::mark_stale(series::SeriesStore& store, std::int64_t t_ms) {
+    std::vector<series::SeriesRef> none;
+    stale_missing(store, none, t_ms);
+}
+
+ScrapeReport Scraper::ingest(series::SeriesStore& store, const net::HttpClientResult& fetched, std::int64_t t_ms) {
+    ScrapeReport report;
+    report.duration_seconds = fetched.duration_seconds;
+    std::string decoded;
+    std::string_view page = fetched.body;
+    if (!fetched.ok()) {
+        bool too_large = fetched.failure == net::FailureReason::body_too_large;
+        report.reason = too_large ? "body_size_limit" : net::to_string(fetched.failure);
+        report.error = too_large ? "body size limit exceeded" : report.reason + ": " + fetched.detail;
+    } else if (fetched.status != 200) {
+        report.reason = "status";
+        report.error = "server returned HTTP status " + std::to_string(fetched.status);
+    } else if (fetched.content_encoding == "gzip") {
+        auto body = gunzip(fetched.body, m_config.body_size_limit);
+        if (!body) {
+            report.error = body.error().message;
+            report.reason = report.error.starts_with("body size") ? "body_size_limit" : "gzip";
+        } else {
+            decoded = std::move(*body);
+        }
+        page = decoded;
+    }
+
+    std::vector<Staged> staged;
+    if (report.error.empty()) {
+        ExpositionParser parser(format_from_content_type(fetched.content_type));
+        StagingSink sink(store, m_config, m_target_labels, t_ms, staged);
+        auto result = parser.parse(page, sink);
+        report.samples_scraped = sink.samples;
+        report.not_admitted = sink.not_admitted;
+        if (auto* e = std::get_if<ParseError>(&result)) {
+            report.error = "line " + std::to_string(e->line) + ": " + e->message;
+            report.reason = "parse";
+        } else if (sink.error) {
+            report.error = *sink.error;
+            report.reason = sink.reason;
+        }
+    }
+
+    std::vector<series::SeriesRef> current;
+    if (report.error.empty()) {
+        report.up = true;
+        current.reserve(staged.size());
+        for (const auto& s : staged) {
+            auto result = store.append(s.ref, s.t, s.v);
+            if (is_accepted(result)) ++report.samples_appended;
+            if (result == series::AppendResult::out_of_order) ++report.out_of_order;
+            if (result == series::AppendResult::duplicate_sample_for_timestamp) ++report.duplicates;
+            // Series with their own timestamps are not marked stale (as in Prometheus).
+            if (!s.explicit_timestamp) current.push_back(s.ref);
+        }
+        std::vector<series::SeriesRef> added;
+        std::vector<series::SeriesRef> sorted = current;
+        std::sort(sorted.begin(), sorted.end(), by_id);
+        sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+        std::set_difference(sorted.begin(), sorted.end(), m_previous.begin(), m_previous.end(), std::back_inserter(added),
+                            by_id);
+        report.series_added = added.size();
+    }
+    // A failed scrape makes everything from the last one stale.
+    report.stale_markers = stale_missing(store, current, t_ms);
+    write_report(store, report, t_ms);
+    return report;
+}
+
+void Scraper::write_report(series::SeriesStore& store, const ScrapeReport& report, std::int64_t t_ms) {
+    auto put = [&](std::string_view name, double value) {
+        std::vector<series::LabelView> labels;
+        for (const auto& [k, v] : m_target_labels) labels.push_back(series::LabelView{k, v});
+        if (auto ref = store.get_or_create(name, labels)) store.append(ref, t_ms, value);
+    };
+    put("up", report.up ? 1 : 0);
+    put("scrape_duration_seconds", report.duration_seconds);
+    put("scrape_samples_scraped", static_cast<double>(report.samples_scraped));
+    put("scrape_samples_post_metric_relabeling", static_cast<double>(report.samples_scraped));
+    put("scrape_series_added", static_cast<double>(report.series_added));
+}
+
+void Scraper::run(boost::asio::io_context& io, series::SeriesStore& store, const Clock& clock,
+                  std::function<void(const ScrapeReport&)> done) {
+    // Prometheus stamps samples with the scrape's start time.
+    std::int64_t t_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count();
+    net::http_fetch(io, request(), [self = shared_from_this(), &store, t_ms, done = std::move(done)](net::HttpClientResult r) {
+        done(self->ingest(store, r, t_ms));
+    });
+}
+
+}  // namespace tocsin::scrape
