@@ -75,21 +75,26 @@ std::string Labels::to_string() const {
         if (!first) out += ", ";
         first = false;
         out += l.name;
-        out += "=\"";
-        for (char c : l.value) {
-            if (c == '\\' || c == '"') {
-                out += '\\';
-                out += c;
-            } else if (c == '\n') {
-                out += "\\n";
-            } else {
-                out += c;
-            }
-        }
-        out += '"';
+        out += '=';
+        append_quoted(out, l.value);
     }
     out += '}';
     return out;
+}
+
+void append_quoted(std::string& out, std::string_view value) {
+    out += '"';
+    for (char c : value) {
+        if (c == '\\' || c == '"') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+    out += '"';
 }
 
 double stale_marker() noexcept { return std::bit_cast<double>(k_stale_nan_bits); }

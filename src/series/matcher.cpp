@@ -1,5 +1,7 @@
 #include "tocsin/series/matcher.hpp"
 
+#include "tocsin/core/labels.hpp"
+
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -95,18 +97,7 @@ std::string Matcher::to_string() const {
     static constexpr const char* k_ops[] = {"=", "!=", "=~", "!~"};
     std::string out = m_name;
     out += k_ops[m_type];
-    out += '"';
-    for (char c : m_value) {
-        if (c == '\\' || c == '"') {
-            out += '\\';
-            out += c;
-        } else if (c == '\n') {
-            out += "\\n";
-        } else {
-            out += c;
-        }
-    }
-    out += '"';
+    append_quoted(out, m_value);
     return out;
 }
 

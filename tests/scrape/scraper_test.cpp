@@ -3,12 +3,12 @@
 // oversized bodies and a one-million-series page.
 #include "tocsin/scrape/scraper.hpp"
 
-#include <zlib.h>
-
 #include <boost/asio/io_context.hpp>
 #include <cmath>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "test_support.hpp"
 
 #include "fake_target.hpp"
 #include "tocsin/core/labels.hpp"
@@ -27,20 +27,6 @@ using tocsin::test::FakeTarget;
 namespace {
 
 constexpr std::int64_t k_t0 = 1'700'000'000'000;
-
-std::string gzip(const std::string& data) {
-    z_stream zs{};
-    deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY);
-    std::string out(deflateBound(&zs, data.size()) + 64, '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    zs.avail_in = static_cast<uInt>(data.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    deflate(&zs, Z_FINISH);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
-}
 
 // A page server whose content the test changes between scrapes.
 struct Page {
@@ -250,21 +236,21 @@ TEST_F(ScraperTest, OpenMetricsNeedsItsEof) {
 }
 
 TEST_F(ScraperTest, GzipPagesAndGzipBombs) {
-    page.body = gzip("a 1\nb 2\n");
+    page.body = tocsin::test::gzip_compress("a 1\nb 2\n");
     page.encoding = "gzip";
     auto s = make(config());
     auto r = scrape(*s, k_t0);
     EXPECT_TRUE(r.up) << r.error;
     EXPECT_EQ(r.samples_scraped, 2u);
 
-    page.body = gzip("# " + std::string(64 << 20, 'A') + "\n");  // 64 MiB of comment, ~64 KiB compressed
+    page.body = tocsin::test::gzip_compress("# " + std::string(64 << 20, 'A') + "\n");  // 64 MiB of comment, ~64 KiB compressed
     auto c = config();
     c.body_size_limit = 1 << 20;
     auto bomb = scrape(*make(c), k_t0 + 1);
     EXPECT_FALSE(bomb.up);
     EXPECT_EQ(bomb.error, "body size limit of 1048576 bytes exceeded after decompression");
 
-    page.body = gzip("a 1\n").substr(0, 10);
+    page.body = tocsin::test::gzip_compress("a 1\n").substr(0, 10);
     EXPECT_THAT(scrape(*s, k_t0 + 2).error, HasSubstr("invalid gzip data"));
 }
 

@@ -26,6 +26,9 @@ private:
 
 std::string read_file(const std::string& path);
 
+// gzip-compresses `data` (one member), as an HTTP server would encode it.
+std::string gzip_compress(const std::string& data);
+
 // A port that was free a moment ago on 127.0.0.1.
 int free_port();
 

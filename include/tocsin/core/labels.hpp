@@ -62,6 +62,10 @@ inline constexpr std::uint64_t k_stale_nan_bits = 0x7ff0000000000002ULL;
 double stale_marker() noexcept;
 bool is_stale_marker(double value) noexcept;
 
+// Appends `value` in double quotes with PromQL string escapes (\\, \", \n),
+// as label values and matchers are printed.
+void append_quoted(std::string& out, std::string_view value);
+
 // Metric and label name rules (legacy Prometheus charset).
 bool is_valid_metric_name(std::string_view name) noexcept;
 bool is_valid_label_name(std::string_view name) noexcept;
