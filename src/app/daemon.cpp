@@ -160,6 +160,7 @@ bool Daemon::Impl::install_checks(const config::Config& cfg) {
         std::shared_ptr<scrape::Scraper> scraper;
         if (old != scrapers.end() && old->second->config() == sc) {
             scraper = old->second;  // unchanged: keeps its series for staleness tracking
+            scraper->forget_refusals();  // rules may now read what they refused
         } else {
             auto created = scrape::Scraper::create(sc);
             if (!created) {

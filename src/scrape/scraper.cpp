@@ -16,23 +16,19 @@ constexpr const char* k_accept =
     "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
     "text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
-struct Staged {
-    series::SeriesRef ref;
-    std::int64_t t;
-    double v;
-    bool explicit_timestamp;
-};
-
-bool by_id(const series::SeriesRef& a, const series::SeriesRef& b) { return a.id() < b.id(); }
+}  // namespace
 
 // Turns parsed samples into staged appends; the scrape fails at the first
 // limit exceeded, before anything reaches the store's samples.
 class StagingSink final : public SampleSink {
 public:
-    StagingSink(series::SeriesStore& store, const config::ScrapeConfig& config,
-                const std::vector<std::pair<std::string, std::string>>& target_labels, std::int64_t t_ms,
-                std::vector<Staged>& staged)
-        : m_store(store), m_config(config), m_target(target_labels), m_t(t_ms), m_staged(staged) {}
+    StagingSink(Scraper& scraper, series::SeriesStore& store, std::int64_t t_ms)
+        : m_scraper(scraper),
+          m_store(store),
+          m_config(scraper.m_config),
+          m_target(scraper.m_target_labels),
+          m_t(t_ms),
+          m_staged(scraper.m_staged) {}
 
     std::optional<std::string> error;
     std::string reason;
@@ -46,17 +42,37 @@ public:
             fail(s, "sample_limit", "sample_limit of " + std::to_string(m_config.sample_limit) + " exceeded");
             return;
         }
-        build_labels(s);
-        if (!check_limits(s)) return;
-        series::SeriesRef ref = m_store.get_or_create(s.metric_name, m_labels);
-        if (!ref) {
+        Scraper::CacheEntry* entry = lookup(s);
+        if (entry == nullptr) return;  // a limit failed
+        if (!entry->ref) {
             ++not_admitted;
+            entry->seen = m_scraper.m_iteration;
             return;
         }
-        m_staged.push_back(Staged{ref, s.timestamp_ms.value_or(m_t), s.value, s.timestamp_ms.has_value()});
+        m_staged.push_back(Scraper::Staged{entry, s.timestamp_ms.value_or(m_t), s.value, s.timestamp_ms.has_value()});
     }
 
 private:
+    // The cache key: the page's own spelling of the series. 0xff never occurs
+    // in the parser's output (it checks UTF-8), so it separates unambiguously.
+    Scraper::CacheEntry* lookup(const SampleView& s) {
+        m_key.assign(s.metric_name);
+        for (const auto& l : s.labels) {
+            m_key += '\xff';
+            m_key += l.name;
+            m_key += '\xff';
+            m_key += l.value;
+        }
+        auto it = m_scraper.m_cache.find(m_key);
+        if (it != m_scraper.m_cache.end() && (!it->second.ref || m_store.contains(it->second.ref))) return &it->second;
+        build_labels(s);
+        if (!check_limits(s)) return nullptr;
+        series::SeriesRef ref = m_store.get_or_create(s.metric_name, m_labels);
+        if (it == m_scraper.m_cache.end()) it = m_scraper.m_cache.emplace(m_key, Scraper::CacheEntry{}).first;
+        it->second.ref = ref;  // a series dropped by gc resolves anew
+        return &it->second;
+    }
+
     void fail(const SampleView& s, const char* why, std::string message) {
         error = "line " + std::to_string(s.line) + ": " + message;
         reason = why;
@@ -119,16 +135,16 @@ private:
         return true;
     }
 
+    Scraper& m_scraper;
     series::SeriesStore& m_store;
     const config::ScrapeConfig& m_config;
     const std::vector<std::pair<std::string, std::string>>& m_target;
     std::int64_t m_t;
-    std::vector<Staged>& m_staged;
+    std::vector<Scraper::Staged>& m_staged;
+    std::string m_key;
     std::vector<series::LabelView> m_labels;
     std::deque<std::string> m_exported;  // deque: views into it stay valid as it grows
 };
-
-}  // namespace
 
 Scraper::Scraper(config::ScrapeConfig config) : m_config(std::move(config)) {
     m_target_labels.emplace_back("job", m_config.job);
@@ -165,23 +181,24 @@ net::HttpClientRequest Scraper::request() const {
     return r;
 }
 
-std::size_t Scraper::stale_missing(series::SeriesStore& store, std::vector<series::SeriesRef>& current, std::int64_t t_ms) {
-    std::sort(current.begin(), current.end(), by_id);
-    current.erase(std::unique(current.begin(), current.end()), current.end());
-    std::vector<series::SeriesRef> gone;
-    std::set_difference(m_previous.begin(), m_previous.end(), current.begin(), current.end(), std::back_inserter(gone),
-                        by_id);
+std::size_t Scraper::mark_gone(series::SeriesStore& store, std::uint64_t current, std::int64_t t_ms) {
     std::size_t marked = 0;
-    for (const auto& ref : gone) {
-        if (is_accepted(store.append(ref, t_ms, stale_marker()))) ++marked;
+    if (m_last_ok == 0) return 0;
+    for (auto& [key, entry] : m_cache) {
+        // Series with their own timestamps are not marked stale (as in Prometheus).
+        if (entry.seen != m_last_ok || entry.seen == current || !entry.ref || entry.explicit_timestamp) continue;
+        if (is_accepted(store.append(entry.ref, t_ms, stale_marker()))) ++marked;
     }
-    m_previous.swap(current);
     return marked;
 }
 
 void Scraper::mark_stale(series::SeriesStore& store, std::int64_t t_ms) {
-    std::vector<series::SeriesRef> none;
-    stale_missing(store, none, t_ms);
+    mark_gone(store, 0, t_ms);
+    m_last_ok = 0;
+}
+
+void Scraper::forget_refusals() {
+    std::erase_if(m_cache, [](const auto& item) { return !item.second.ref; });
 }
 
 ScrapeReport Scraper::ingest(series::SeriesStore& store, const net::HttpClientResult& fetched, std::int64_t t_ms) {
@@ -207,10 +224,11 @@ ScrapeReport Scraper::ingest(series::SeriesStore& store, const net::HttpClientRe
         page = decoded;
     }
 
-    std::vector<Staged> staged;
+    const std::uint64_t iteration = ++m_iteration;
+    m_staged.clear();
     if (report.error.empty()) {
         ExpositionParser parser(format_from_content_type(fetched.content_type));
-        StagingSink sink(store, m_config, m_target_labels, t_ms, staged);
+        StagingSink sink(*this, store, t_ms);
         auto result = parser.parse(page, sink);
         report.samples_scraped = sink.samples;
         report.not_admitted = sink.not_admitted;
@@ -223,28 +241,28 @@ ScrapeReport Scraper::ingest(series::SeriesStore& store, const net::HttpClientRe
         }
     }
 
-    std::vector<series::SeriesRef> current;
-    if (report.error.empty()) {
+    if (!report.error.empty()) {
+        // A failed scrape makes everything from the last one stale.
+        report.stale_markers = mark_gone(store, 0, t_ms);
+        m_last_ok = 0;
+    } else {
         report.up = true;
-        current.reserve(staged.size());
-        for (const auto& s : staged) {
-            auto result = store.append(s.ref, s.t, s.v);
+        for (const auto& s : m_staged) {
+            auto result = store.append(s.entry->ref, s.t, s.v);
             if (is_accepted(result)) ++report.samples_appended;
             if (result == series::AppendResult::out_of_order) ++report.out_of_order;
             if (result == series::AppendResult::duplicate_sample_for_timestamp) ++report.duplicates;
-            // Series with their own timestamps are not marked stale (as in Prometheus).
-            if (!s.explicit_timestamp) current.push_back(s.ref);
+            if (s.entry->seen != iteration) {
+                if (m_last_ok == 0 || s.entry->seen != m_last_ok) ++report.series_added;
+                s.entry->seen = iteration;
+            }
+            s.entry->explicit_timestamp = s.explicit_timestamp;
         }
-        std::vector<series::SeriesRef> added;
-        std::vector<series::SeriesRef> sorted = current;
-        std::sort(sorted.begin(), sorted.end(), by_id);
-        sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-        std::set_difference(sorted.begin(), sorted.end(), m_previous.begin(), m_previous.end(), std::back_inserter(added),
-                            by_id);
-        report.series_added = added.size();
+        report.stale_markers = mark_gone(store, iteration, t_ms);
+        m_last_ok = iteration;
+        // Forget what this page no longer has, so the cache tracks the page.
+        std::erase_if(m_cache, [iteration](const auto& item) { return item.second.seen != iteration; });
     }
-    // A failed scrape makes everything from the last one stale.
-    report.stale_markers = stale_missing(store, current, t_ms);
     write_report(store, report, t_ms);
     return report;
 }

@@ -280,3 +280,30 @@ TEST_F(ScraperTest, AMillionSeriesPage) {
     EXPECT_EQ(r.samples_appended, 1'000'000u);
     EXPECT_EQ(store.stats().series, 1'000'000u + 5u);  // plus up and the scrape_* series
 }
+
+TEST_F(ScraperTest, CachedSeriesDroppedByGcAreResolvedAgain) {
+    page.body = "a 1\nb 2\n";
+    auto s = make(config());
+    ASSERT_TRUE(scrape(*s, k_t0).up);
+    store.set_retention(1min);
+    store.gc(k_t0 + 3600'000);  // everything aged out: every cached ref is now invalid
+    ASSERT_EQ(store.stats().series, 0u);
+    auto r = scrape(*s, k_t0 + 3600'000 + 1);
+    EXPECT_TRUE(r.up) << r.error;
+    EXPECT_EQ(r.samples_appended, 2u);
+    EXPECT_EQ(last("b"), 2);
+}
+
+TEST_F(ScraperTest, RefusedSeriesAreRetriedOnlyAfterForgetRefusals) {
+    store.set_admission({{Matcher::equals("__name__", "a")}}, false);
+    page.body = "a 1\nb 2\n";
+    auto s = make(config());
+    auto r = scrape(*s, k_t0);
+    EXPECT_TRUE(r.up);
+    EXPECT_EQ(r.not_admitted, 1u);
+    store.set_admission({{Matcher::equals("__name__", "a")}, {Matcher::equals("__name__", "b")}}, false);
+    EXPECT_EQ(scrape(*s, k_t0 + 15000).not_admitted, 1u);  // the refusal is cached
+    s->forget_refusals();
+    EXPECT_EQ(scrape(*s, k_t0 + 30000).not_admitted, 0u);
+    EXPECT_EQ(last("b"), 2);
+}

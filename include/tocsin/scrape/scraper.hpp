@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "tocsin/config/config.hpp"
@@ -57,16 +58,42 @@ public:
     // removed from the config (Prometheus does the same on target removal).
     void mark_stale(series::SeriesStore& store, std::int64_t t_ms);
 
+    // Forgets which page series the store refused, e.g. after rules change
+    // what the store admits.
+    void forget_refusals();
+
+    // What a page's series resolved to, keyed by its text (name and labels as
+    // on the page). A hit skips labelling, limit checks and the store's index:
+    // the page's labels and this scrape's config are the same as last time.
+    struct CacheEntry {
+        series::SeriesRef ref;        // invalid: the store refused the series
+        std::uint64_t seen = 0;       // the last scrape (iteration) it was on
+        bool explicit_timestamp = false;
+    };
+
 private:
     explicit Scraper(config::ScrapeConfig config);
     net::HttpClientRequest request() const;
     void write_report(series::SeriesStore& store, const ScrapeReport& report, std::int64_t t_ms);
-    std::size_t stale_missing(series::SeriesStore& store, std::vector<series::SeriesRef>& current, std::int64_t t_ms);
+    // Stale markers for the series of the last successful scrape that are not
+    // in `current` (0: none are).
+    std::size_t mark_gone(series::SeriesStore& store, std::uint64_t current, std::int64_t t_ms);
+
+    struct Staged {
+        CacheEntry* entry;
+        std::int64_t t;
+        double v;
+        bool explicit_timestamp;
+    };
+    friend class StagingSink;
 
     config::ScrapeConfig m_config;
     std::optional<net::TlsClientContext> m_tls;
     std::vector<std::pair<std::string, std::string>> m_target_labels;  // job, instance, configured
-    std::vector<series::SeriesRef> m_previous;  // series of the last successful scrape, sorted by id
+    std::unordered_map<std::string, CacheEntry> m_cache;
+    std::vector<Staged> m_staged;     // reused: no allocation per scrape in steady state
+    std::uint64_t m_iteration = 0;    // counts ingests
+    std::uint64_t m_last_ok = 0;      // iteration of the last successful scrape, 0 if none live
 };
 
 }  // namespace tocsin::scrape
