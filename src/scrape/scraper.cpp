@@ -6,6 +6,7 @@
 
 #include "tocsin/core/labels.hpp"
 #include "tocsin/scrape/exposition_parser.hpp"
+#include "series_cache.hpp"
 #include "tocsin/scrape/gunzip.hpp"
 
 namespace tocsin::scrape {
@@ -42,20 +43,21 @@ public:
             fail(s, "sample_limit", "sample_limit of " + std::to_string(m_config.sample_limit) + " exceeded");
             return;
         }
-        Scraper::CacheEntry* entry = lookup(s);
+        SeriesCache::Entry* entry = lookup(s);
         if (entry == nullptr) return;  // a limit failed
         if (!entry->ref) {
             ++not_admitted;
             entry->seen = m_scraper.m_iteration;
             return;
         }
-        m_staged.push_back(Scraper::Staged{entry, s.timestamp_ms.value_or(m_t), s.value, s.timestamp_ms.has_value()});
+        auto index = static_cast<std::uint32_t>(entry - m_scraper.m_cache->entries().data());
+        m_staged.push_back(Scraper::Staged{index, s.timestamp_ms.value_or(m_t), s.value, s.timestamp_ms.has_value()});
     }
 
 private:
     // The cache key: the page's own spelling of the series. 0xff never occurs
     // in the parser's output (it checks UTF-8), so it separates unambiguously.
-    Scraper::CacheEntry* lookup(const SampleView& s) {
+    SeriesCache::Entry* lookup(const SampleView& s) {
         m_key.assign(s.metric_name);
         for (const auto& l : s.labels) {
             m_key += '\xff';
@@ -63,14 +65,16 @@ private:
             m_key += '\xff';
             m_key += l.value;
         }
-        auto it = m_scraper.m_cache.find(m_key);
-        if (it != m_scraper.m_cache.end() && (!it->second.ref || m_store.contains(it->second.ref))) return &it->second;
+        SeriesCache& cache = *m_scraper.m_cache;
+        const std::uint64_t hash = SeriesCache::hash_key(m_key);
+        SeriesCache::Entry* entry = cache.find(m_key, hash);
+        if (entry != nullptr && (!entry->ref || m_store.contains(entry->ref))) return entry;
         build_labels(s);
         if (!check_limits(s)) return nullptr;
         series::SeriesRef ref = m_store.get_or_create(s.metric_name, m_labels);
-        if (it == m_scraper.m_cache.end()) it = m_scraper.m_cache.emplace(m_key, Scraper::CacheEntry{}).first;
-        it->second.ref = ref;  // a series dropped by gc resolves anew
-        return &it->second;
+        if (entry == nullptr) entry = cache.insert(m_key, hash);
+        entry->ref = ref;  // a series dropped by gc resolves anew
+        return entry;
     }
 
     void fail(const SampleView& s, const char* why, std::string message) {
@@ -146,7 +150,9 @@ private:
     std::deque<std::string> m_exported;  // deque: views into it stay valid as it grows
 };
 
-Scraper::Scraper(config::ScrapeConfig config) : m_config(std::move(config)) {
+Scraper::~Scraper() = default;
+
+Scraper::Scraper(config::ScrapeConfig config) : m_config(std::move(config)), m_cache(std::make_unique<SeriesCache>()) {
     m_target_labels.emplace_back("job", m_config.job);
     m_target_labels.emplace_back("instance", m_config.instance);
     for (const auto& l : m_config.labels) m_target_labels.push_back(l);
@@ -184,7 +190,7 @@ net::HttpClientRequest Scraper::request() const {
 std::size_t Scraper::mark_gone(series::SeriesStore& store, std::uint64_t current, std::int64_t t_ms) {
     std::size_t marked = 0;
     if (m_last_ok == 0) return 0;
-    for (auto& [key, entry] : m_cache) {
+    for (auto& entry : m_cache->entries()) {
         // Series with their own timestamps are not marked stale (as in Prometheus).
         if (entry.seen != m_last_ok || entry.seen == current || !entry.ref || entry.explicit_timestamp) continue;
         if (is_accepted(store.append(entry.ref, t_ms, stale_marker()))) ++marked;
@@ -197,9 +203,7 @@ void Scraper::mark_stale(series::SeriesStore& store, std::int64_t t_ms) {
     m_last_ok = 0;
 }
 
-void Scraper::forget_refusals() {
-    std::erase_if(m_cache, [](const auto& item) { return !item.second.ref; });
-}
+void Scraper::forget_refusals() { m_cache->forget_refusals(); }
 
 ScrapeReport Scraper::ingest(series::SeriesStore& store, const net::HttpClientResult& fetched, std::int64_t t_ms) {
     ScrapeReport report;
@@ -247,21 +251,23 @@ ScrapeReport Scraper::ingest(series::SeriesStore& store, const net::HttpClientRe
         m_last_ok = 0;
     } else {
         report.up = true;
+        auto& entries = m_cache->entries();
         for (const auto& s : m_staged) {
-            auto result = store.append(s.entry->ref, s.t, s.v);
+            SeriesCache::Entry* entry = &entries[s.entry];
+            auto result = store.append(entry->ref, s.t, s.v);
             if (is_accepted(result)) ++report.samples_appended;
             if (result == series::AppendResult::out_of_order) ++report.out_of_order;
             if (result == series::AppendResult::duplicate_sample_for_timestamp) ++report.duplicates;
-            if (s.entry->seen != iteration) {
-                if (m_last_ok == 0 || s.entry->seen != m_last_ok) ++report.series_added;
-                s.entry->seen = iteration;
+            if (entry->seen != iteration) {
+                if (m_last_ok == 0 || entry->seen != m_last_ok) ++report.series_added;
+                entry->seen = iteration;
             }
-            s.entry->explicit_timestamp = s.explicit_timestamp;
+            entry->explicit_timestamp = s.explicit_timestamp;
         }
         report.stale_markers = mark_gone(store, iteration, t_ms);
         m_last_ok = iteration;
         // Forget what this page no longer has, so the cache tracks the page.
-        std::erase_if(m_cache, [iteration](const auto& item) { return item.second.seen != iteration; });
+        m_cache->compact(iteration);
     }
     write_report(store, report, t_ms);
     return report;

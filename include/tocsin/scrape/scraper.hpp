@@ -8,7 +8,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "tocsin/config/config.hpp"
@@ -39,9 +38,12 @@ struct ScrapeReport {
     std::size_t stale_markers = 0;
 };
 
+class SeriesCache;
+
 class Scraper : public std::enable_shared_from_this<Scraper> {
 public:
     static Result<std::shared_ptr<Scraper>> create(const config::ScrapeConfig& config);
+    ~Scraper();
 
     const config::ScrapeConfig& config() const { return m_config; }
     std::string key() const { return m_config.job + "/" + m_config.instance; }
@@ -62,15 +64,6 @@ public:
     // what the store admits.
     void forget_refusals();
 
-    // What a page's series resolved to, keyed by its text (name and labels as
-    // on the page). A hit skips labelling, limit checks and the store's index:
-    // the page's labels and this scrape's config are the same as last time.
-    struct CacheEntry {
-        series::SeriesRef ref;        // invalid: the store refused the series
-        std::uint64_t seen = 0;       // the last scrape (iteration) it was on
-        bool explicit_timestamp = false;
-    };
-
 private:
     explicit Scraper(config::ScrapeConfig config);
     net::HttpClientRequest request() const;
@@ -80,7 +73,7 @@ private:
     std::size_t mark_gone(series::SeriesStore& store, std::uint64_t current, std::int64_t t_ms);
 
     struct Staged {
-        CacheEntry* entry;
+        std::uint32_t entry;  // index into the cache's entries
         std::int64_t t;
         double v;
         bool explicit_timestamp;
@@ -90,7 +83,10 @@ private:
     config::ScrapeConfig m_config;
     std::optional<net::TlsClientContext> m_tls;
     std::vector<std::pair<std::string, std::string>> m_target_labels;  // job, instance, configured
-    std::unordered_map<std::string, CacheEntry> m_cache;
+    // What each page series resolved to, keyed by its text (name and labels
+    // as on the page). A hit skips labelling, limit checks and the store's
+    // index: the page's labels and this scrape's config are the same as last time.
+    std::unique_ptr<SeriesCache> m_cache;
     std::vector<Staged> m_staged;     // reused: no allocation per scrape in steady state
     std::uint64_t m_iteration = 0;    // counts ingests
     std::uint64_t m_last_ok = 0;      // iteration of the last successful scrape, 0 if none live

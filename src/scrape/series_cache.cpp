@@ -1,0 +1,79 @@
+#include "series_cache.hpp"
+
+#include <functional>
+
+namespace tocsin::scrape {
+
+std::uint64_t SeriesCache::hash_key(std::string_view key) noexcept { return std::hash<std::string_view>{}(key); }
+
+SeriesCache::Entry* SeriesCache::find(std::string_view key, std::uint64_t hash) {
+    if (m_slots.empty()) return nullptr;
+    const std::size_t mask = m_slots.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+        std::uint32_t slot = m_slots[i];
+        if (slot == 0) return nullptr;
+        Entry& e = m_entries[slot - 1];
+        if (e.hash == hash && e.key_size == key.size() &&
+            std::string_view(m_keys.data() + e.key_offset, e.key_size) == key) {
+            return &e;
+        }
+    }
+}
+
+SeriesCache::Entry* SeriesCache::insert(std::string_view key, std::uint64_t hash) {
+    // Keep the load factor under 1/2: short probe runs.
+    if ((m_entries.size() + 1) * 2 > m_slots.size()) rebuild_index(std::max<std::size_t>(64, m_slots.size() * 2));
+    Entry e;
+    e.hash = hash;
+    e.key_offset = static_cast<std::uint32_t>(m_keys.size());
+    e.key_size = static_cast<std::uint32_t>(key.size());
+    m_keys.append(key);
+    m_entries.push_back(e);
+    const std::size_t mask = m_slots.size() - 1;
+    std::size_t i = hash & mask;
+    while (m_slots[i] != 0) i = (i + 1) & mask;
+    m_slots[i] = static_cast<std::uint32_t>(m_entries.size());
+    return &m_entries.back();
+}
+
+void SeriesCache::rebuild_index(std::size_t capacity) {
+    std::size_t size = 64;
+    while (size < capacity) size *= 2;
+    m_slots.assign(size, 0);
+    const std::size_t mask = size - 1;
+    for (std::size_t n = 0; n < m_entries.size(); ++n) {
+        std::size_t i = m_entries[n].hash & mask;
+        while (m_slots[i] != 0) i = (i + 1) & mask;
+        m_slots[i] = static_cast<std::uint32_t>(n + 1);
+    }
+}
+
+void SeriesCache::keep_if(bool (*keep)(const Entry&, std::uint64_t), std::uint64_t arg) {
+    std::vector<Entry> kept;
+    std::string keys;
+    bool dropped = false;
+    for (const auto& e : m_entries) dropped = dropped || !keep(e, arg);
+    if (!dropped) return;  // the common case for a stable page: nothing to rebuild
+    kept.reserve(m_entries.size());
+    keys.reserve(m_keys.size());
+    for (const auto& e : m_entries) {
+        if (!keep(e, arg)) continue;
+        Entry copy = e;
+        copy.key_offset = static_cast<std::uint32_t>(keys.size());
+        keys.append(m_keys, e.key_offset, e.key_size);
+        kept.push_back(copy);
+    }
+    m_entries.swap(kept);
+    m_keys.swap(keys);
+    rebuild_index(std::max<std::size_t>(64, m_entries.size() * 2 + 2));
+}
+
+void SeriesCache::compact(std::uint64_t iteration) {
+    keep_if([](const Entry& e, std::uint64_t it) { return e.seen == it; }, iteration);
+}
+
+void SeriesCache::forget_refusals() {
+    keep_if([](const Entry& e, std::uint64_t) { return e.ref.valid(); }, 0);
+}
+
+}  // namespace tocsin::scrape
