@@ -216,7 +216,8 @@ void Daemon::Impl::on_probe(const probe::Probe& p, const probe::ProbeOutcome& o,
 }
 
 void Daemon::Impl::on_scrape(const scrape::Scraper& s, const scrape::ScrapeReport& r) {
-    metrics.scrape_finished(s.config().job, s.config().instance, r.duration_seconds, r.samples_scraped, r.reason);
+    metrics.scrape_finished(s.config().job, s.config().instance, r.duration_seconds + r.ingest_seconds,
+                            r.samples_scraped, r.reason);
     metrics.checks_in_flight(scheduler->in_flight(), scheduler->queued());
     if (r.out_of_order + r.duplicates > 0) {
         spdlog::debug("scrape {}: {} out-of-order and {} duplicate samples ignored", s.key(), r.out_of_order, r.duplicates);

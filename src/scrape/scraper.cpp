@@ -206,6 +206,7 @@ void Scraper::mark_stale(series::SeriesStore& store, std::int64_t t_ms) {
 void Scraper::forget_refusals() { m_cache->forget_refusals(); }
 
 ScrapeReport Scraper::ingest(series::SeriesStore& store, const net::HttpClientResult& fetched, std::int64_t t_ms) {
+    const auto started = std::chrono::steady_clock::now();
     ScrapeReport report;
     report.duration_seconds = fetched.duration_seconds;
     std::string decoded;
@@ -270,6 +271,7 @@ ScrapeReport Scraper::ingest(series::SeriesStore& store, const net::HttpClientRe
         m_cache->compact(iteration);
     }
     write_report(store, report, t_ms);
+    report.ingest_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return report;
 }
 

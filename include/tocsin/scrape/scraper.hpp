@@ -28,7 +28,8 @@ struct ScrapeReport {
     // "status", "parse", "gzip", "body_size_limit", "sample_limit",
     // "label_limit" or "label_value_length_limit"; "ok" when up.
     std::string reason = "ok";
-    double duration_seconds = 0;
+    double duration_seconds = 0;       // the fetch, as Prometheus' scrape_duration_seconds
+    double ingest_seconds = 0;         // decode, parse, label and append after the fetch
     std::size_t samples_scraped = 0;   // samples on the page
     std::size_t samples_appended = 0;  // accepted by the store
     std::size_t series_added = 0;      // series not in the previous scrape

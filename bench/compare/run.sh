@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# End-to-end comparison of tocsin against the Prometheus stack, measured in
+# the same run (see docs/benchmarks.md, "End-to-end comparisons").
+#
+#   bash bench/compare/run.sh [--quick] [--write-docs] [--results FILE] [--keep]
+#
+#   --quick        smoke variant: scrape + 1k targets, 2 warm-up and 3 measured intervals (~5 min)
+#   --write-docs   (re)write the "End-to-end comparisons" section of docs/benchmarks.md
+#   --results FILE also keep the JSON lines in FILE
+#   --keep         keep the temp dir (configs, logs) for inspection
+#
+# Installs prometheus, prometheus-blackbox-exporter and nginx-light with
+# apt-get when missing (their services are neither enabled nor started),
+# builds tocsin in Release, and runs every process itself, on loopback, from a
+# temp dir, one system at a time. Every process it starts is stopped by PID,
+# also on error or Ctrl-C, and the temp dir is removed.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+QUICK=0
+WRITE_DOCS=0
+KEEP=0
+RESULTS_COPY=""
+while (($#)); do
+    case "$1" in
+        --quick) QUICK=1 ;;
+        --write-docs) WRITE_DOCS=1 ;;
+        --keep) KEEP=1 ;;
+        --results) RESULTS_COPY=$(realpath -m "$2"); shift ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $1 (see --help)" >&2; exit 64 ;;
+    esac
+    shift
+done
+
+INTERVAL=10          # seconds, probes and scrapes alike
+TIMEOUT=5            # seconds
+MAX_CONCURRENT=1024  # tocsin [daemon] max_concurrent_checks
+TARGET_PORTS_N=8     # nginx ports the probe targets are spread over
+if ((QUICK)); then
+    WARMUP=2; INTERVALS=3; PROBE_SCENARIOS=(1000); MODE=quick
+else
+    WARMUP=2; INTERVALS=6; PROBE_SCENARIOS=(1000 10000); MODE=full
+fi
+export PYTHONDONTWRITEBYTECODE=1
+PY=(python3 -B)
+START_TIME=$(date +%s)
+
+log() { echo "[run.sh $(date +%H:%M:%S)] $*" >&2; }
+
+# ------------------------------------------------------------ packages
+need=()
+for p in prometheus prometheus-blackbox-exporter nginx-light; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if ((${#need[@]})); then
+    log "installing ${need[*]}"
+    created_policy=0
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        # Keep the packages' maintainer scripts from starting their services.
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 0755 /usr/sbin/policy-rc.d
+        created_policy=1
+    fi
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" \
+        || { ((created_policy)) && rm -f /usr/sbin/policy-rc.d; echo "apt-get install ${need[*]} failed" >&2; exit 69; }
+    ((created_policy)) && rm -f /usr/sbin/policy-rc.d
+fi
+PROMETHEUS=/usr/bin/prometheus
+BLACKBOX=/usr/bin/prometheus-blackbox-exporter
+NGINX=/usr/sbin/nginx
+for b in "$PROMETHEUS" "$BLACKBOX" "$NGINX"; do [[ -x $b ]] || { echo "missing $b" >&2; exit 69; }; done
+
+# ------------------------------------------------------------ tocsin
+log "building tocsin (Release)"
+(cd "$ROOT" && cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DTOCSIN_BUILD_TESTS=OFF >/dev/null \
+    && cmake --build build-release -j2 --target tocsin >/dev/null)
+TOCSIN=$ROOT/build-release/tocsin
+
+# ------------------------------------------------------------ processes
+WORK=$(mktemp -d /tmp/tocsin-compare.XXXXXX)
+chmod 0755 "$WORK"  # nginx workers (nobody) read the page from here
+RESULTS=$WORK/results.jsonl
+PIDS=()
+
+running() {  # PID alive and not a zombie
+    local s
+    s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    s=${s##*) }
+    [[ ${s%% *} != Z ]]
+}
+
+untrack() {
+    local keep=() p
+    for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+    PIDS=("${keep[@]+"${keep[@]}"}")
+}
+
+stop_pid() {  # SIGTERM, up to 15 s, then SIGKILL; only processes this script started
+    local pid=$1 i
+    if running "$pid"; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for ((i = 0; i < 150; i++)); do running "$pid" || break; sleep 0.1; done
+        if running "$pid"; then
+            log "pid $pid ignored SIGTERM for 15 s: SIGKILL"
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+    wait "$pid" 2>/dev/null || true
+    untrack "$pid"
+}
+
+start_bg() {  # start_bg LOGFILE CMD...; sets LAST_PID
+    local logf=$1
+    shift
+    "$@" >"$logf" 2>&1 &
+    LAST_PID=$!
+    PIDS+=("$LAST_PID")
+}
+
+cleanup() {
+    local rc=$?
+    set +e
+    trap - EXIT INT TERM
+    local i
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}"; done
+    if ((rc != 0)); then
+        for f in "$WORK"/*.log; do
+            [[ -s $f ]] || continue
+            echo "---- last lines of $(basename "$f")" >&2
+            tail -n 15 "$f" >&2
+        done
+    fi
+    if ((KEEP)); then log "kept $WORK"; else rm -rf "$WORK"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+IFS=, read -r -a P <<<"$("${PY[@]}" "$HERE/measure.py" ports $((4 + TARGET_PORTS_N)))"
+PAGE_PORT=${P[0]}
+API_PORT=${P[1]}
+PROM_PORT=${P[2]}
+BB_PORT=${P[3]}
+TARGET_PORTS=$(IFS=,; echo "${P[*]:4}")
+
+# The page: three variants behind a symlink that advances every half interval.
+WWW=$WORK/www
+mkdir -p "$WWW"
+log "generating the 100k-series page"
+"${PY[@]}" "$HERE/gen_page.py" "$WWW" --variants 3 >&2
+chmod 0755 "$WWW"
+chmod 0644 "$WWW"/page.*.txt
+start_bg "$WORK/rotate.log" "${PY[@]}" "$HERE/measure.py" rotate "$WWW" --period $((INTERVAL / 2)) --variants 3
+for ((i = 0; i < 50; i++)); do [[ -e $WWW/metrics.txt ]] && break; sleep 0.1; done
+
+"${PY[@]}" "$HERE/gen_configs.py" nginx --dir "$WORK" --www "$WWW" --page-port "$PAGE_PORT" \
+    --target-ports "$TARGET_PORTS" >/dev/null
+start_bg "$WORK/nginx.log" "$NGINX" -p "$WORK" -e "$WORK/nginx-error.log" -c "$WORK/nginx.conf"
+NGINX_PID=$LAST_PID
+"${PY[@]}" "$HERE/measure.py" wait-http "http://127.0.0.1:$PAGE_PORT/metrics" --pid "$NGINX_PID" --timeout 30
+"${PY[@]}" "$HERE/measure.py" wait-http "http://127.0.0.1:${P[4]}/t/00000" --pid "$NGINX_PID" --timeout 30
+log "nginx (pid $NGINX_PID) serves the page on :$PAGE_PORT and targets on :$TARGET_PORTS"
+
+MEASURE=("${PY[@]}" "$HERE/measure.py" run --nginx-pid "$NGINX_PID" --interval "$INTERVAL"
+         --warmup "$WARMUP" --intervals "$INTERVALS" --out "$RESULTS")
+
+run_tocsin() {  # SCENARIO KIND TARGETS
+    local scenario=$1 kind=$2 targets=$3 cfg pid
+    cfg=$("${PY[@]}" "$HERE/gen_configs.py" tocsin --dir "$WORK" --name "$scenario" --scenario "$kind" \
+        --api-port "$API_PORT" --page-port "$PAGE_PORT" --target-ports "$TARGET_PORTS" --targets "$targets" \
+        --interval "$INTERVAL" --timeout "$TIMEOUT" --max-concurrent "$MAX_CONCURRENT")
+    "$TOCSIN" check --config "$cfg" >/dev/null 2>&1 || "$TOCSIN" check --config "$cfg"
+    log "tocsin: $scenario"
+    start_bg "$WORK/tocsin-$scenario.log" "$TOCSIN" run --config "$cfg"
+    pid=$LAST_PID
+    "${PY[@]}" "$HERE/measure.py" wait-http "http://127.0.0.1:$API_PORT/readyz" --pid "$pid" --timeout 120
+    "${MEASURE[@]}" --system tocsin --scenario "$scenario" --kind "$kind" --proc "tocsin=$pid" \
+        --metrics-url "http://127.0.0.1:$API_PORT/metrics"
+    stop_pid "$pid"
+}
+
+run_prometheus() {  # SCENARIO KIND TARGETS
+    local scenario=$1 kind=$2 targets=$3 cfg pid bb_pid="" procs=()
+    if [[ $kind == probe ]]; then
+        "${PY[@]}" "$HERE/gen_configs.py" blackbox --dir "$WORK" --timeout "$TIMEOUT" >/dev/null
+        start_bg "$WORK/blackbox-$scenario.log" "$BLACKBOX" --config.file="$WORK/blackbox.yml" \
+            --web.listen-address="127.0.0.1:$BB_PORT"
+        bb_pid=$LAST_PID
+        "${PY[@]}" "$HERE/measure.py" wait-http "http://127.0.0.1:$BB_PORT/-/healthy" --pid "$bb_pid" --timeout 60
+        procs=(--proc "blackbox_exporter=$bb_pid")
+    fi
+    cfg=$("${PY[@]}" "$HERE/gen_configs.py" prometheus --dir "$WORK" --name "$scenario" --scenario "$kind" \
+        --page-port "$PAGE_PORT" --blackbox-port "$BB_PORT" --target-ports "$TARGET_PORTS" --targets "$targets" \
+        --interval "$INTERVAL" --timeout "$TIMEOUT")
+    log "prometheus: $scenario"
+    start_bg "$WORK/prometheus-$scenario.log" "$PROMETHEUS" --config.file="$cfg" \
+        --storage.tsdb.path="$WORK/prometheus-data-$scenario" --web.listen-address="127.0.0.1:$PROM_PORT"
+    pid=$LAST_PID
+    "${PY[@]}" "$HERE/measure.py" wait-http "http://127.0.0.1:$PROM_PORT/-/ready" --pid "$pid" --timeout 120
+    "${MEASURE[@]}" --system prometheus --scenario "$scenario" --kind "$kind" --proc "prometheus=$pid" \
+        "${procs[@]}" --metrics-url "http://127.0.0.1:$PROM_PORT/metrics" --prom-api "http://127.0.0.1:$PROM_PORT"
+    stop_pid "$pid"
+    [[ -n $bb_pid ]] && stop_pid "$bb_pid"
+    rm -rf "$WORK/prometheus-data-$scenario"
+}
+
+run_tocsin scrape-100k scrape 0
+run_prometheus scrape-100k scrape 0
+for n in "${PROBE_SCENARIOS[@]}"; do
+    run_tocsin "probe-$((n / 1000))k" probe "$n"
+    run_prometheus "probe-$((n / 1000))k" probe "$n"
+done
+
+# ------------------------------------------------------------ report
+[[ -n $RESULTS_COPY ]] && cp "$RESULTS" "$RESULTS_COPY"
+report=("${PY[@]}" "$HERE/report.py" "$RESULTS" --tocsin-bin "$TOCSIN" --mode "$MODE")
+if ((WRITE_DOCS)); then
+    cmd="bash bench/compare/run.sh --write-docs"
+    ((QUICK)) && cmd="bash bench/compare/run.sh --quick --write-docs"
+    report+=(--write-docs "$ROOT/docs/benchmarks.md" --command "$cmd")
+fi
+"${report[@]}"
+log "done in $(($(date +%s) - START_TIME)) s"
