@@ -6,7 +6,6 @@
 #include <csignal>
 #include <filesystem>
 #include <map>
-#include <set>
 #include <spdlog/spdlog.h>
 
 #include "check_scheduler.hpp"
@@ -51,7 +50,7 @@ struct Daemon::Impl {
     std::unique_ptr<CheckScheduler> scheduler;
     std::map<std::string, std::string> last_reason;  // per check: log a state once per change
     std::map<std::string, std::shared_ptr<scrape::Scraper>> scrapers;  // by job/instance, kept across reloads
-    std::set<std::string> target_names;
+    std::map<std::string, config::TargetConfig> probed;  // by target name, as last installed
     bool ready = false;
     bool stopping = false;
 
@@ -136,7 +135,7 @@ void Daemon::Impl::log_change(const std::string& what, const std::string& reason
 // config (at start or on reload) instead of silently dropping one check.
 bool Daemon::Impl::install_checks(const config::Config& cfg) {
     std::vector<ScheduledCheck> checks;
-    std::set<std::string> names;
+    std::map<std::string, config::TargetConfig> next_probed;
     for (const auto& target : cfg.targets) {
         auto created = probe::Probe::create(target);
         if (!created) {
@@ -144,7 +143,7 @@ bool Daemon::Impl::install_checks(const config::Config& cfg) {
             return false;
         }
         std::shared_ptr<probe::Probe> p = std::move(*created);
-        names.insert(target.name);
+        next_probed.emplace(target.name, target);
         checks.push_back(ScheduledCheck{"target/" + target.name, target.interval, [this, p](std::function<void()> done) {
                                             TimePoint started = clock.now();
                                             p->run(io, [this, p, started, done = std::move(done)](probe::ProbeOutcome o) {
@@ -178,17 +177,20 @@ bool Daemon::Impl::install_checks(const config::Config& cfg) {
                                                          });
                                         }});
     }
-    // What the new config no longer reads goes stale now, as in Prometheus.
+    // What the new config no longer reads, or reads differently, goes stale
+    // now, as in Prometheus; a changed check starts its series afresh.
     for (auto& [key, scraper] : scrapers) {
-        if (!next_scrapers.contains(key)) scraper->mark_stale(series, now_ms());
+        auto next = next_scrapers.find(key);
+        if (next == next_scrapers.end() || next->second != scraper) scraper->mark_stale(series, now_ms());
     }
-    for (const auto& name : target_names) {
-        if (names.contains(name)) continue;
+    for (const auto& [name, target] : probed) {
+        auto next = next_probed.find(name);
+        if (next != next_probed.end() && next->second == target) continue;
         auto matcher = series::Matcher::equals("target", name);
         for (auto ref : series.select(std::span<const series::Matcher>(&matcher, 1))) series.append(ref, now_ms(), stale_marker());
     }
     scrapers = std::move(next_scrapers);
-    target_names = std::move(names);
+    probed = std::move(next_probed);
     if (!scheduler) {
         SchedulerObserver observer{[this](const std::string&, double late) { metrics.check_started(late); },
                                    [this](const std::string& key) {
