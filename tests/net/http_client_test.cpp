@@ -197,7 +197,7 @@ protected:
 
 TEST_F(HttpClientTls, VerifiesAgainstTheCaAndRecordsExpiry) {
     auto files = ca.issue("good", {"127.0.0.1", "localhost"}, -1h, 24h * 10);
-    FakeTarget target(ok, tocsin::test::FakeTls{files.cert, files.key});
+    FakeTarget target(ok, tocsin::test::FakeTls{files.cert, files.key, {}});
     auto r = fetch(tls_get(target));
     ASSERT_TRUE(r.ok()) << r.detail;
     EXPECT_TRUE(r.used_tls);
@@ -210,7 +210,7 @@ TEST_F(HttpClientTls, VerifiesAgainstTheCaAndRecordsExpiry) {
 
 TEST_F(HttpClientTls, RejectsASelfSignedCertificateUnlessTold) {
     auto files = ca.issue("self", {"127.0.0.1"}, -1h, 24h, /*self_signed=*/true);
-    FakeTarget target(ok, tocsin::test::FakeTls{files.cert, files.key});
+    FakeTarget target(ok, tocsin::test::FakeTls{files.cert, files.key, {}});
     auto r = fetch(tls_get(target));
     EXPECT_EQ(r.failure, FailureReason::tls);
     EXPECT_THAT(r.detail, HasSubstr("self-signed"));
@@ -224,7 +224,7 @@ TEST_F(HttpClientTls, RejectsASelfSignedCertificateUnlessTold) {
 
 TEST_F(HttpClientTls, RejectsAnExpiredCertificate) {
     auto files = ca.issue("expired", {"127.0.0.1"}, -48h, -24h);
-    FakeTarget target(ok, tocsin::test::FakeTls{files.cert, files.key});
+    FakeTarget target(ok, tocsin::test::FakeTls{files.cert, files.key, {}});
     auto r = fetch(tls_get(target));
     EXPECT_EQ(r.failure, FailureReason::tls);
     EXPECT_THAT(r.detail, HasSubstr("expired"));
@@ -232,7 +232,7 @@ TEST_F(HttpClientTls, RejectsAnExpiredCertificate) {
 
 TEST_F(HttpClientTls, RejectsTheWrongHostAndAcceptsAnExplicitServerName) {
     auto files = ca.issue("other", {"tocsin.test"});
-    FakeTarget target(ok, tocsin::test::FakeTls{files.cert, files.key});
+    FakeTarget target(ok, tocsin::test::FakeTls{files.cert, files.key, {}});
     auto r = fetch(tls_get(target));
     EXPECT_EQ(r.failure, FailureReason::tls) << r.detail;
 
@@ -288,4 +288,20 @@ TEST(TcpConnect, OpenAndClosedPorts) {
     io.run();
     EXPECT_TRUE(open.ok()) << open.detail;
     EXPECT_EQ(closed.failure, FailureReason::refused);
+}
+
+TEST_F(HttpClientTls, PresentsAClientCertificateWhenTheServerRequiresOne) {
+    auto server_files = ca.issue("server", {"127.0.0.1"});
+    auto client_files = ca.issue("client", {"tocsin-probe"});
+    FakeTarget target(ok, tocsin::test::FakeTls{server_files.cert, server_files.key, ca.ca_file()});
+
+    auto without = fetch(tls_get(target));
+    EXPECT_FALSE(without.ok());  // the server refuses the handshake (or drops the connection right after)
+
+    tocsin::net::TlsOptions mutual;
+    mutual.cert_file = client_files.cert;
+    mutual.key_file = client_files.key;
+    auto with = fetch(tls_get(target, mutual));
+    EXPECT_TRUE(with.ok()) << with.detail;
+    EXPECT_EQ(with.body, "secure");
 }

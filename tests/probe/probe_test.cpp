@@ -155,7 +155,7 @@ TEST(Probe, HttpsRecordsCertificateExpiry) {
     tocsin::test::TempDir dir;
     tocsin::test::TestCa ca(dir.path());
     auto files = ca.issue("leaf", {"127.0.0.1"}, -1h, 24h * 7);
-    FakeTarget server(by_path, tocsin::test::FakeTls{files.cert, files.key});
+    FakeTarget server(by_path, tocsin::test::FakeTls{files.cert, files.key, {}});
     auto t = http_target(server.url("/ok"));
     t.tls.ca_file = ca.ca_file();
     auto o = run(t);

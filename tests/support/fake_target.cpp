@@ -127,6 +127,10 @@ FakeTarget::FakeTarget(Handler handler, std::optional<FakeTls> tls, bool ipv6) :
         m_impl->tls.emplace(asio::ssl::context::tls_server);
         m_impl->tls->use_certificate_chain_file(tls->cert_file);
         m_impl->tls->use_private_key_file(tls->key_file, asio::ssl::context::pem);
+        if (!tls->client_ca_file.empty()) {
+            m_impl->tls->load_verify_file(tls->client_ca_file);
+            m_impl->tls->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+        }
     }
     tcp::endpoint ep(asio::ip::make_address(ipv6 ? "::1" : "127.0.0.1"), 0);
     m_impl->acceptor.open(ep.protocol());

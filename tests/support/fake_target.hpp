@@ -42,6 +42,7 @@ struct FakeResponse {
 struct FakeTls {
     std::string cert_file;
     std::string key_file;
+    std::string client_ca_file;  // set: require a client certificate signed by this CA
 };
 
 class FakeTarget {
