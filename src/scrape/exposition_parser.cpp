@@ -274,6 +274,21 @@ private:
         m_scratch.clear();
     }
 
+    // Whether the line at p starts with the series text the sink expects:
+    // the same bytes, and the page's series ends where the expected one does
+    // (a bare name is not the start of a longer name or of "name {...}").
+    bool starts_with_expected(const char* p, std::string_view expected) const {
+        const std::size_t n = expected.size();
+        if (n == 0 || static_cast<std::size_t>(m_end - p) <= n || std::memcmp(p, expected.data(), n) != 0) {
+            return false;
+        }
+        if (expected.back() == '}') return true;  // the label set's own end
+        const char* q = p + n;
+        if (has(*q, k_name_char)) return false;
+        q = skip_blanks(q, m_end);
+        return q == m_end || *q != '{';
+    }
+
     // ---- Prometheus text format 0.0.4 ----
 
     bool parse_text() {
@@ -391,17 +406,32 @@ private:
 
     bool text_sample() {
         std::size_t line = m_line;
-        begin_sample();
         const char* const end = m_end;
         const char* p = m_p;
         const char* name_begin = p;
-        p = skip_metric_name(p + 1, end);
-        std::string_view name(name_begin, static_cast<std::size_t>(p - name_begin));
-        p = skip_blanks(p, end);
-        if (p < end && *p == '{') {
-            if (!(p = text_labels(p + 1))) return false;
+        std::string_view name;
+        std::string_view expected = m_sink->expected_series();
+        const bool predicted = starts_with_expected(p, expected);
+        if (predicted) {
+            // Label values of the text format may hold raw line breaks; count them.
+            for (const char* q = p; (q = static_cast<const char*>(std::memchr(q, '\n', expected.size() - (q - p))));) {
+                ++m_line;
+                m_line_start = ++q;
+            }
+            p += expected.size();
+        } else {
+            begin_sample();
+            p = skip_metric_name(p + 1, end);
+            name = std::string_view(name_begin, static_cast<std::size_t>(p - name_begin));
+            const char* series_end = p;
             p = skip_blanks(p, end);
+            if (p < end && *p == '{') {
+                if (!(p = text_labels(p + 1))) return false;
+                series_end = p;
+            }
+            m_series_text = std::string_view(name_begin, static_cast<std::size_t>(series_end - name_begin));
         }
+        p = skip_blanks(p, end);
         const char* value_begin = p;
         p = skip_class(p, end, k_text_value);
         if (p == value_begin) return fail_at(p, "expected value after metric name, got ");
@@ -425,7 +455,12 @@ private:
             return fail_at(p, "expected timestamp or end of line after value, got ");
         }
         m_p = p;
-        if (!emit(name, line, value, timestamp)) return false;
+        if (predicted) {
+            m_sink->on_expected_sample(value, timestamp, line);
+            ++m_samples;
+        } else if (!emit(name, line, value, timestamp)) {
+            return false;
+        }
         if (m_p < m_end) newline();
         return true;
     }
@@ -589,14 +624,25 @@ private:
 
     bool om_sample() {
         std::size_t line = m_line;
-        begin_sample();
         const char* const end = m_end;
         const char* p = m_p;
         const char* name_begin = p;
-        p = skip_metric_name(p + 1, end);
-        std::string_view name(name_begin, static_cast<std::size_t>(p - name_begin));
-        if (p < end && *p == '{') {
-            if (!(p = om_labels<LabelMode::openmetrics>(p + 1))) return false;
+        std::string_view name;
+        std::string_view expected = m_sink->expected_series();
+        const bool predicted = starts_with_expected(p, expected);
+        if (predicted) {
+            // The exemplar check needs the name: the expected text starts with it.
+            p = skip_metric_name(p + 1, p + expected.size());
+            name = std::string_view(name_begin, static_cast<std::size_t>(p - name_begin));
+            p = name_begin + expected.size();
+        } else {
+            begin_sample();
+            p = skip_metric_name(p + 1, end);
+            name = std::string_view(name_begin, static_cast<std::size_t>(p - name_begin));
+            if (p < end && *p == '{') {
+                if (!(p = om_labels<LabelMode::openmetrics>(p + 1))) return false;
+            }
+            m_series_text = std::string_view(name_begin, static_cast<std::size_t>(p - name_begin));
         }
         std::string_view token;
         const char* next = om_token(p, token);
@@ -628,7 +674,12 @@ private:
             if (*p != '\n' && !(p = om_exemplar(p, name, line))) return false;
         }
         m_p = p;
-        if (!emit(name, line, value, timestamp)) return false;
+        if (predicted) {
+            m_sink->on_expected_sample(value, timestamp, line);
+            ++m_samples;
+        } else if (!emit(name, line, value, timestamp)) {
+            return false;
+        }
         newline();
         return true;
     }
@@ -945,6 +996,7 @@ private:
         sample.timestamp_ms = timestamp;
         sample.type = type_of(name);
         sample.line = line;
+        sample.series_text = m_series_text;
         m_sink->on_sample(sample);
         ++m_samples;
         return true;
@@ -959,6 +1011,7 @@ private:
     SampleSink* m_sink = nullptr;
     ParseError m_error;
 
+    std::string_view m_series_text;  // of the sample being parsed
     std::vector<LabelView> m_labels;
     std::vector<Fixup> m_fixups;
     std::string m_scratch;

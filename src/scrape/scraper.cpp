@@ -20,7 +20,10 @@ constexpr const char* k_accept =
 }  // namespace
 
 // Turns parsed samples into staged appends; the scrape fails at the first
-// limit exceeded, before anything reaches the store's samples.
+// limit exceeded, before anything reaches the store's samples. The cache is
+// keyed by each series' text on the page and kept in page order, so for a
+// page like the last one the parser only compares each line's start with
+// the next entry's key (see SampleSink::expected_series).
 class StagingSink final : public SampleSink {
 public:
     StagingSink(Scraper& scraper, series::SeriesStore& store, std::int64_t t_ms)
@@ -29,56 +32,69 @@ public:
           m_config(scraper.m_config),
           m_target(scraper.m_target_labels),
           m_t(t_ms),
-          m_staged(scraper.m_staged) {}
+          m_staged(scraper.m_staged),
+          m_cache(*scraper.m_cache) {}
 
     std::optional<std::string> error;
     std::string reason;
     std::size_t not_admitted = 0;
     std::size_t samples = 0;
 
+    // The page repeats the last one: the next cache entry, in page order.
+    std::string_view expected_series() override {
+        return m_next < m_cache.size() ? m_cache.key(m_cache.entries()[m_next]) : std::string_view{};
+    }
+
+    void on_expected_sample(double value, std::optional<std::int64_t> timestamp_ms, std::size_t line) override {
+        if (error) return;
+        if (!count_sample(line)) return;
+        stage(m_next++, value, timestamp_ms);
+    }
+
     void on_sample(const SampleView& s) override {
         if (error) return;
-        ++samples;
-        if (m_config.sample_limit > 0 && samples > static_cast<std::size_t>(m_config.sample_limit)) {
-            fail(s, "sample_limit", "sample_limit of " + std::to_string(m_config.sample_limit) + " exceeded");
-            return;
-        }
-        SeriesCache::Entry* entry = lookup(s);
-        if (entry == nullptr) return;  // a limit failed
-        if (!entry->ref) {
-            ++not_admitted;
-            entry->seen = m_scraper.m_iteration;
-            return;
-        }
-        auto index = static_cast<std::uint32_t>(entry - m_scraper.m_cache->entries().data());
-        m_staged.push_back(Scraper::Staged{index, s.timestamp_ms.value_or(m_t), s.value, s.timestamp_ms.has_value()});
+        if (!count_sample(s.line)) return;
+        std::optional<std::uint32_t> index = lookup(s);
+        if (!index) return;  // a limit failed
+        m_next = *index + 1;
+        stage(*index, s.value, s.timestamp_ms);
     }
 
 private:
-    // The cache key: the page's own spelling of the series. 0xff never occurs
-    // in the parser's output (it checks UTF-8), so it separates unambiguously.
-    SeriesCache::Entry* lookup(const SampleView& s) {
-        m_key.assign(s.metric_name);
-        for (const auto& l : s.labels) {
-            m_key += '\xff';
-            m_key += l.name;
-            m_key += '\xff';
-            m_key += l.value;
+    bool count_sample(std::size_t line) {
+        ++samples;
+        if (m_config.sample_limit > 0 && samples > static_cast<std::size_t>(m_config.sample_limit)) {
+            fail(line, "sample_limit", "sample_limit of " + std::to_string(m_config.sample_limit) + " exceeded");
+            return false;
         }
-        SeriesCache& cache = *m_scraper.m_cache;
-        const std::uint64_t hash = SeriesCache::hash_key(m_key);
-        SeriesCache::Entry* entry = cache.find(m_key, hash);
-        if (entry != nullptr && (!entry->ref || m_store.contains(entry->ref))) return entry;
-        build_labels(s);
-        if (!check_limits(s)) return nullptr;
-        series::SeriesRef ref = m_store.get_or_create(s.metric_name, m_labels);
-        if (entry == nullptr) entry = cache.insert(m_key, hash);
-        entry->ref = ref;  // a series dropped by gc resolves anew
-        return entry;
+        return true;
     }
 
-    void fail(const SampleView& s, const char* why, std::string message) {
-        error = "line " + std::to_string(s.line) + ": " + message;
+    void stage(std::uint32_t index, double value, std::optional<std::int64_t> timestamp_ms) {
+        SeriesCache::Entry& entry = m_cache.entries()[index];
+        if (!entry.ref) {
+            ++not_admitted;
+            entry.seen = m_scraper.m_iteration;
+            return;
+        }
+        m_staged.push_back(Scraper::Staged{index, timestamp_ms.value_or(m_t), value, timestamp_ms.has_value()});
+    }
+
+    // The cache entry of the line's series, created (labelled, checked
+    // against the limits, resolved in the store) when new.
+    std::optional<std::uint32_t> lookup(const SampleView& s) {
+        const std::uint64_t hash = SeriesCache::hash_key(s.series_text);
+        if (SeriesCache::Entry* entry = m_cache.find(s.series_text, hash)) return m_cache.index_of(*entry);
+        build_labels(s);
+        if (!check_limits(s)) return std::nullopt;
+        series::SeriesRef ref = m_store.get_or_create(s.metric_name, m_labels);
+        SeriesCache::Entry* entry = m_cache.insert(s.series_text, hash);
+        entry->ref = ref;
+        return m_cache.index_of(*entry);
+    }
+
+    void fail(std::size_t line, const char* why, std::string message) {
+        error = "line " + std::to_string(line) + ": " + message;
         reason = why;
     }
 
@@ -115,7 +131,7 @@ private:
             std::size_t count = 1;  // __name__ counts, as in Prometheus
             for (const auto& l : m_labels) count += l.value.empty() ? 0 : 1;
             if (count > static_cast<std::size_t>(m_config.label_limit)) {
-                fail(s, "label_limit", "label_limit of " + std::to_string(m_config.label_limit) + " exceeded (metric " +
+                fail(s.line, "label_limit", "label_limit of " + std::to_string(m_config.label_limit) + " exceeded (metric " +
                             std::string(s.metric_name) + " has " + std::to_string(count) + " labels)");
                 return false;
             }
@@ -123,13 +139,13 @@ private:
         if (m_config.label_value_length_limit > 0) {
             auto limit = static_cast<std::size_t>(m_config.label_value_length_limit);
             if (s.metric_name.size() > limit) {
-                fail(s, "label_value_length_limit",
+                fail(s.line, "label_value_length_limit",
                      "label_value_length_limit of " + std::to_string(limit) + " exceeded by __name__");
                 return false;
             }
             for (const auto& l : m_labels) {
                 if (l.value.size() > limit) {
-                    fail(s, "label_value_length_limit",
+                    fail(s.line, "label_value_length_limit",
                          "label_value_length_limit of " + std::to_string(limit) + " exceeded by label " +
                                 std::string(l.name) + " of " + std::string(s.metric_name));
                     return false;
@@ -145,7 +161,8 @@ private:
     const std::vector<std::pair<std::string, std::string>>& m_target;
     std::int64_t m_t;
     std::vector<Scraper::Staged>& m_staged;
-    std::string m_key;
+    SeriesCache& m_cache;
+    std::uint32_t m_next = 0;  // the entry expected next
     std::vector<series::LabelView> m_labels;
     std::deque<std::string> m_exported;  // deque: views into it stay valid as it grows
 };
@@ -187,15 +204,45 @@ net::HttpClientRequest Scraper::request() const {
     return r;
 }
 
-std::size_t Scraper::mark_gone(series::SeriesStore& store, std::uint64_t current, std::int64_t t_ms) {
+std::size_t Scraper::mark_gone(SeriesCache& cache, series::SeriesStore& store, std::uint64_t current,
+                               std::int64_t t_ms) {
     std::size_t marked = 0;
     if (m_last_ok == 0) return 0;
-    for (auto& entry : m_cache->entries()) {
+    for (auto& entry : cache.entries()) {
         // Series with their own timestamps are not marked stale (as in Prometheus).
         if (entry.seen != m_last_ok || entry.seen == current || !entry.ref || entry.explicit_timestamp) continue;
+        // Two spellings of one series share a ref: if the other one was on
+        // this page, the store refuses the marker (a sample is already at t).
         if (is_accepted(store.append(entry.ref, t_ms, stale_marker()))) ++marked;
     }
     return marked;
+}
+
+std::size_t Scraper::mark_gone(series::SeriesStore& store, std::uint64_t current, std::int64_t t_ms) {
+    std::size_t marked = 0;
+    if (m_retired) marked += mark_gone(*m_retired, store, 0, t_ms);
+    m_retired.reset();
+    return marked + mark_gone(*m_cache, store, current, t_ms);
+}
+
+void Scraper::prepare_cache(const series::SeriesStore& store, ExpositionFormat format) {
+    if (store.reset_count() != m_store_resets) {
+        // The store was emptied: every cached ref may alias a new series.
+        m_cache = std::make_unique<SeriesCache>();
+        m_retired.reset();
+        m_last_ok = 0;
+    } else if (store.removal_count() != m_store_removals) {
+        m_cache->keep_if([&store](const SeriesCache::Entry& e) { return !e.ref || store.contains(e.ref); });
+    }
+    m_store_resets = store.reset_count();
+    m_store_removals = store.removal_count();
+    if (format != m_cache_format) {
+        // Keys are page text, which means something else in the other
+        // format: start over, and let the staleness pass see the old entries.
+        if (!m_cache->entries().empty()) m_retired = std::move(m_cache);
+        m_cache = std::make_unique<SeriesCache>();
+        m_cache_format = format;
+    }
 }
 
 void Scraper::mark_stale(series::SeriesStore& store, std::int64_t t_ms) {
@@ -232,7 +279,9 @@ ScrapeReport Scraper::ingest(series::SeriesStore& store, const net::HttpClientRe
     const std::uint64_t iteration = ++m_iteration;
     m_staged.clear();
     if (report.error.empty()) {
-        ExpositionParser parser(format_from_content_type(fetched.content_type));
+        const ExpositionFormat format = format_from_content_type(fetched.content_type);
+        prepare_cache(store, format);
+        ExpositionParser parser(format);
         StagingSink sink(*this, store, t_ms);
         auto result = parser.parse(page, sink);
         report.samples_scraped = sink.samples;
@@ -253,7 +302,12 @@ ScrapeReport Scraper::ingest(series::SeriesStore& store, const net::HttpClientRe
     } else {
         report.up = true;
         auto& entries = m_cache->entries();
-        for (const auto& s : m_staged) {
+        constexpr std::size_t k_record_ahead = 16;
+        constexpr std::size_t k_head_ahead = 8;
+        for (std::size_t i = 0; i < m_staged.size(); ++i) {
+            if (i + k_record_ahead < m_staged.size()) store.prefetch_record(entries[m_staged[i + k_record_ahead].entry].ref);
+            if (i + k_head_ahead < m_staged.size()) store.prefetch_head(entries[m_staged[i + k_head_ahead].entry].ref);
+            const Staged& s = m_staged[i];
             SeriesCache::Entry* entry = &entries[s.entry];
             auto result = store.append(entry->ref, s.t, s.v);
             if (is_accepted(result)) ++report.samples_appended;

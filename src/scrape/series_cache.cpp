@@ -48,32 +48,12 @@ void SeriesCache::rebuild_index(std::size_t capacity) {
     }
 }
 
-void SeriesCache::keep_if(bool (*keep)(const Entry&, std::uint64_t), std::uint64_t arg) {
-    std::vector<Entry> kept;
-    std::string keys;
-    bool dropped = false;
-    for (const auto& e : m_entries) dropped = dropped || !keep(e, arg);
-    if (!dropped) return;  // the common case for a stable page: nothing to rebuild
-    kept.reserve(m_entries.size());
-    keys.reserve(m_keys.size());
-    for (const auto& e : m_entries) {
-        if (!keep(e, arg)) continue;
-        Entry copy = e;
-        copy.key_offset = static_cast<std::uint32_t>(keys.size());
-        keys.append(m_keys, e.key_offset, e.key_size);
-        kept.push_back(copy);
-    }
-    m_entries.swap(kept);
-    m_keys.swap(keys);
-    rebuild_index(std::max<std::size_t>(64, m_entries.size() * 2 + 2));
-}
-
 void SeriesCache::compact(std::uint64_t iteration) {
-    keep_if([](const Entry& e, std::uint64_t it) { return e.seen == it; }, iteration);
+    keep_if([iteration](const Entry& e) { return e.seen == iteration; });
 }
 
 void SeriesCache::forget_refusals() {
-    keep_if([](const Entry& e, std::uint64_t) { return e.ref.valid(); }, 0);
+    keep_if([](const Entry& e) { return e.ref.valid(); });
 }
 
 }  // namespace tocsin::scrape

@@ -515,7 +515,7 @@ AppendResult SeriesStore::Impl::append(Series& s, std::int64_t t, double v) {
         if (s.head_count >= k_max_chunk_samples || span >= static_cast<std::uint64_t>(m_chunk_span_ms)) seal(s);
     }
     if (s.head_count == 0) {
-        ensure_head(s, 8);
+        ensure_head(s, 8 + k_writer_slack);
         BitWriter w(s.head, 0);
         xor_encode_first(w, s.state, t, bits);
         s.head_bits = w.bits();
@@ -523,7 +523,7 @@ AppendResult SeriesStore::Impl::append(Series& s, std::int64_t t, double v) {
         m_sample_bits += s.head_bits;
         ++m_heads;
     } else {
-        ensure_head(s, (s.head_bits + k_max_sample_bits + 7) / 8);
+        ensure_head(s, (s.head_bits + k_max_sample_bits + 7) / 8 + k_writer_slack);
         BitWriter w(s.head, s.head_bits);
         xor_encode(w, s.state, t, bits);
         m_sample_bits += w.bits() - s.head_bits;
@@ -627,6 +627,7 @@ void SeriesStore::Impl::remove_series(std::vector<std::uint32_t>& slots, GcRepor
         s.label_count = 0;
         s.generation = s.generation == std::numeric_limits<std::uint32_t>::max() ? 1 : s.generation + 1;
         --m_series;
+        ++m_removals;
         ++report.series_removed;
     }
     // Slots go back to the free list only now: while dirty lists are
@@ -649,6 +650,7 @@ void SeriesStore::Impl::remove_series(std::vector<std::uint32_t>& slots, GcRepor
 }
 
 void SeriesStore::Impl::clear() {
+    ++m_resets;
     for (std::uint32_t slot = 0; slot < m_slot_limit; ++slot) {
         Series& s = at(slot);
         if (!s.live()) continue;
@@ -720,6 +722,17 @@ SeriesRef SeriesStore::find(const Labels& labels) const {
     views.reserve(labels.size());
     for (const Label& l : labels) views.push_back(LabelView{l.name, l.value});
     return find({}, views);
+}
+
+void SeriesStore::prefetch_record(SeriesRef ref) const noexcept {
+    if (!ref.valid() || ref.slot() >= m_impl->m_slot_limit) return;
+    __builtin_prefetch(&m_impl->at(ref.slot()), 1);
+}
+
+void SeriesStore::prefetch_head(SeriesRef ref) const noexcept {
+    if (!ref.valid() || ref.slot() >= m_impl->m_slot_limit) return;
+    const Series& s = m_impl->at(ref.slot());
+    if (s.head != nullptr) __builtin_prefetch(s.head + s.head_bits / 8, 1);
 }
 
 AppendResult SeriesStore::append(SeriesRef ref, std::int64_t t_ms, double v) {
@@ -855,6 +868,8 @@ void SeriesStore::set_admission(std::vector<std::vector<Matcher>> selectors, boo
 }
 
 void SeriesStore::clear() { m_impl->clear(); }
+std::uint64_t SeriesStore::removal_count() const noexcept { return m_impl->m_removals; }
+std::uint64_t SeriesStore::reset_count() const noexcept { return m_impl->m_resets; }
 
 StoreStats SeriesStore::stats() const {
     const Impl& impl = *m_impl;

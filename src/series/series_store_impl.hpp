@@ -167,6 +167,8 @@ struct SeriesStore::Impl {
     std::size_t m_label_alloc = 0;
     std::uint64_t m_refused = 0;
     std::uint64_t m_invalid = 0;
+    std::uint64_t m_removals = 0;
+    std::uint64_t m_resets = 0;
 };
 
 }  // namespace tocsin::series

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 
 namespace tocsin::series {
 
@@ -15,18 +16,25 @@ bool fits_signed(std::int64_t v, unsigned bits) noexcept {
 }  // namespace
 
 void BitWriter::put(std::uint64_t value, unsigned n) noexcept {
-    while (n > 0) {
-        const std::uint32_t byte = m_bits >> 3;
-        const unsigned used = m_bits & 7;
-        const unsigned room = 8 - used;
-        const unsigned take = n < room ? n : room;
-        const auto part = static_cast<unsigned>((value >> (n - take)) & ((1u << take) - 1));
-        const auto shifted = static_cast<std::uint8_t>(part << (room - take));
-        // A fresh byte is assigned, not or'ed: buffers come from realloc.
-        m_data[byte] = used == 0 ? shifted : static_cast<std::uint8_t>(m_data[byte] | shifted);
-        m_bits += take;
-        n -= take;
+    if (n == 0) return;
+    if (n < 64) value &= (std::uint64_t{1} << n) - 1;
+    const unsigned used = m_bits & 7;
+    if (used + n > 64) {
+        // Straddles nine bytes: the high part first, then the rest.
+        const unsigned high = 64 - used;
+        put(value >> (n - high), high);
+        put(value, n - high);
+        return;
     }
+    // One unaligned big-endian 8-byte store: the bits land at the top of the
+    // word after the `used` bits already in the first byte, and the bytes
+    // after them are overwritten (the buffer's slack).
+    std::uint8_t* p = m_data + (m_bits >> 3);
+    std::uint64_t word = value << (64 - used - n);
+    if (used != 0) word |= static_cast<std::uint64_t>(p[0] & static_cast<std::uint8_t>(0xff00u >> used)) << 56;
+    if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
+    std::memcpy(p, &word, sizeof word);
+    m_bits += n;
 }
 
 bool BitReader::get(unsigned n, std::uint64_t& out) noexcept {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -18,6 +19,8 @@
 namespace {
 
 using namespace tocsin::scrape;
+
+const std::vector<std::string> k_no_predictions;
 
 void check(bool condition) {
     if (!condition) std::abort();
@@ -62,6 +65,69 @@ private:
     std::vector<std::string> m_digest;
 };
 
+// Follows a list of series texts the way the scraper's cache does: expects
+// the entry after the last one seen, and on a full parse jumps to the entry
+// with that text. Records what each line was read as.
+class PredictingSink final : public SampleSink {
+public:
+    explicit PredictingSink(const std::vector<std::string>* expected) : m_expected(expected) {}
+    std::vector<std::string> seen;
+
+    std::string_view expected_series() override {
+        return m_next < m_expected->size() ? std::string_view((*m_expected)[m_next]) : std::string_view{};
+    }
+    void on_expected_sample(double v, std::optional<std::int64_t> ts, std::size_t line) override {
+        record((*m_expected)[m_next++], v, ts, line);
+    }
+    void on_sample(const SampleView& s) override {
+        record(s.series_text, s.value, s.timestamp_ms, s.line);
+        m_next = m_expected->size();
+        for (std::size_t i = 0; i < m_expected->size(); ++i) {
+            if ((*m_expected)[i] == s.series_text) {
+                m_next = i + 1;
+                break;
+            }
+        }
+    }
+
+private:
+    void record(std::string_view text, double v, std::optional<std::int64_t> ts, std::size_t line) {
+        seen.push_back(std::string(text) + '\xff' + std::to_string(std::bit_cast<std::uint64_t>(v)) + '\xff' +
+                       std::to_string(ts.value_or(-1)) + '\xff' + std::to_string(line));
+    }
+    const std::vector<std::string>* m_expected;
+    std::size_t m_next = 0;
+};
+
+// The series texts of a page's samples (empty on a parse error).
+std::vector<std::string> series_texts(ExpositionFormat format, std::string_view page) {
+    class TextSink final : public SampleSink {
+    public:
+        std::vector<std::string> texts;
+        void on_sample(const SampleView& s) override { texts.emplace_back(s.series_text); }
+    } sink;
+    ExpositionParser parser(format);
+    if (std::holds_alternative<ParseError>(parser.parse(page, sink))) return {};
+    return sink.texts;
+}
+
+// Predictions never change what a page says: with any earlier page's series
+// texts as predictions, every sample, value, timestamp and error is the same
+// as a full parse gives.
+void check_predictions(ExpositionFormat format, std::string_view page, const std::vector<std::string>& expected) {
+    PredictingSink full(&k_no_predictions);
+    PredictingSink predicted(&expected);
+    ExpositionParser a(format);
+    ExpositionParser b(format);
+    auto first = a.parse(page, full);
+    auto second = b.parse(page, predicted);
+    check(first.index() == second.index());
+    check(full.seen == predicted.seen);
+    if (const auto* error = std::get_if<ParseError>(&first)) {
+        check(error->line == std::get<ParseError>(second).line && error->message == std::get<ParseError>(second).message);
+    }
+}
+
 void run(ExpositionParser& reused, ExpositionFormat format, std::string_view page, std::size_t lines) {
     CheckingSink sink(page, lines);
     auto result = reused.parse(page, sink);
@@ -102,6 +168,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static ExpositionParser openmetrics(ExpositionFormat::openmetrics);
     run(text, ExpositionFormat::prometheus_text, page, lines);
     run(openmetrics, ExpositionFormat::openmetrics, page, lines);
+    // Predictions from the page itself and from the page minus its first line
+    // (so that they are off by one wherever the page repeats itself).
+    const std::size_t cut = page.find('\n');
+    const std::string_view rest = cut == std::string_view::npos ? std::string_view{} : page.substr(cut + 1);
+    for (ExpositionFormat format : {ExpositionFormat::prometheus_text, ExpositionFormat::openmetrics}) {
+        check_predictions(format, page, series_texts(format, page));
+        check_predictions(format, page, series_texts(format, rest));
+    }
     (void)format_from_content_type(page.substr(0, 256));
     return 0;
 }

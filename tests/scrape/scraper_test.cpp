@@ -307,3 +307,100 @@ TEST_F(ScraperTest, RefusedSeriesAreRetriedOnlyAfterForgetRefusals) {
     EXPECT_EQ(scrape(*s, k_t0 + 30000).not_admitted, 0u);
     EXPECT_EQ(last("b"), 2);
 }
+
+// The cache predicts each line from the last page; every way a page can
+// differ from the last one must still land each value in the right series.
+TEST_F(ScraperTest, ChangedPagesLandEveryValueInItsSeries) {
+    auto s = make(config());
+    page.body = "a{x=\"1\"} 1\na{x=\"2\"} 2\nb 3\nc 4\n";
+    ASSERT_TRUE(scrape(*s, k_t0).up);
+    // A new series in the middle, one gone, the rest reordered, and one
+    // respelled (blank and trailing comma): same series, new text.
+    page.body = "c 14\na{x=\"3\"} 13\nb 12\na{ x=\"1\", } 11\n";
+    auto r = scrape(*s, k_t0 + 15000);
+    ASSERT_TRUE(r.up) << r.error;
+    EXPECT_EQ(r.samples_appended, 4u);
+    EXPECT_EQ(r.series_added, 2u);  // as in Prometheus, a new spelling counts as added
+    EXPECT_EQ(last("a", {Matcher::equals("x", "1")}), 11);
+    EXPECT_EQ(last("a", {Matcher::equals("x", "3")}), 13);
+    EXPECT_EQ(last("b"), 12);
+    EXPECT_EQ(last("c"), 14);
+    EXPECT_TRUE(tocsin::is_stale_marker(last("a", {Matcher::equals("x", "2")})));
+    // A bare name whose text is a prefix of the next line's name, and a bare
+    // name followed by a label set after a blank: neither is the expected series.
+    page.body = "cc 20\nb {x=\"9\"} 21\nc 22\na{x=\"3\"} 23\n";
+    r = scrape(*s, k_t0 + 30000);
+    ASSERT_TRUE(r.up) << r.error;
+    EXPECT_EQ(last("cc"), 20);
+    EXPECT_EQ(last("b", {Matcher::equals("x", "9")}), 21);
+    EXPECT_EQ(last("c"), 22);
+    EXPECT_EQ(last("a", {Matcher::equals("x", "3")}), 23);
+    EXPECT_TRUE(tocsin::is_stale_marker(last("b", {Matcher::equals("x", "")})));
+    // The same page again: every line is predicted, timestamps and errors still parsed.
+    page.body = "cc 30\nb {x=\"9\"} 31 1700000040000\nc 32\na{x=\"3\"} 33\n";
+    r = scrape(*s, k_t0 + 45000);
+    ASSERT_TRUE(r.up) << r.error;
+    EXPECT_EQ(r.samples_appended, 4u);
+    EXPECT_EQ(samples("b", {Matcher::equals("x", "9")}).back().t, 1700000040000);
+    page.body = "cc 40\nb {x=\"9\"} 41 x\n";
+    r = scrape(*s, k_t0 + 60000);
+    EXPECT_FALSE(r.up);
+    EXPECT_THAT(r.error, HasSubstr("line 2:"));
+    EXPECT_TRUE(tocsin::is_stale_marker(last("cc")));  // nothing of the failed page landed
+}
+
+TEST_F(ScraperTest, SpellingsOfOneSeriesInOnePageStayDuplicates) {
+    auto s = make(config());
+    page.body = "a{x=\"1\"} 1\na{x=\"1\",} 2\n";
+    auto r = scrape(*s, k_t0);
+    EXPECT_EQ(r.duplicates, 1u);
+    page.body = "a{x=\"1\",} 3\n";  // one spelling gone: the series is still there
+    r = scrape(*s, k_t0 + 15000);
+    EXPECT_TRUE(r.up);
+    EXPECT_EQ(r.stale_markers, 0u);
+    EXPECT_EQ(last("a"), 3);
+}
+
+TEST_F(ScraperTest, AFormatChangeStalesOnlyWhatTheNewPageLacks) {
+    auto s = make(config());
+    page.body = "a_total 1\nb 2\n";
+    ASSERT_TRUE(scrape(*s, k_t0).up);
+    page.content_type = "application/openmetrics-text; version=1.0.0";
+    page.body = "# TYPE a counter\na_total 5\n# EOF\n";
+    auto r = scrape(*s, k_t0 + 15000);
+    ASSERT_TRUE(r.up) << r.error;
+    EXPECT_EQ(r.stale_markers, 1u);
+    EXPECT_EQ(last("a_total"), 5);
+    EXPECT_TRUE(tocsin::is_stale_marker(last("b")));
+    page.body = "# TYPE a counter\na_total 6\n# EOF\n";
+    EXPECT_EQ(scrape(*s, k_t0 + 30000).samples_appended, 1u);
+    EXPECT_EQ(last("a_total"), 6);
+}
+
+TEST_F(ScraperTest, ALimitIsEnforcedOnPredictedLinesToo) {
+    auto c = config();
+    c.sample_limit = 2;
+    auto s = make(c);
+    page.body = "a 1\nb 2\n";
+    ASSERT_TRUE(scrape(*s, k_t0).up);
+    page.body = "a 1\nb 2\nc 3\n";
+    auto r = scrape(*s, k_t0 + 15000);
+    EXPECT_FALSE(r.up);
+    EXPECT_EQ(r.reason, "sample_limit");
+    EXPECT_THAT(r.error, HasSubstr("line 3:"));
+}
+
+TEST_F(ScraperTest, AClearedStoreStartsTheCacheOver) {
+    auto s = make(config());
+    page.body = "a 1\nb 2\n";
+    ASSERT_TRUE(scrape(*s, k_t0).up);
+    store.clear();
+    page.body = "b 3\nz 4\n";  // new series may now reuse the old slots
+    auto r = scrape(*s, k_t0 + 15000);
+    ASSERT_TRUE(r.up) << r.error;
+    EXPECT_EQ(r.samples_appended, 2u);
+    EXPECT_EQ(samples("b").size(), 1u);
+    EXPECT_EQ(last("b"), 3);
+    EXPECT_EQ(last("z"), 4);
+    EXPECT_TRUE(store.select(std::vector<Matcher>{Matcher::equals("__name__", "a")}).empty());
+}

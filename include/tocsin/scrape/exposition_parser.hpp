@@ -52,12 +52,31 @@ struct SampleView {
     // foo_total of counter foo); unknown if none.
     MetricType type = MetricType::unknown;
     std::size_t line = 0;  // 1-based line where the sample starts
+    // The page's own bytes for the series: from the metric name to its end,
+    // or to the closing "}" of the label set. Two lines with equal text are
+    // the same series; the scraper keys its cache by it, as Prometheus does.
+    std::string_view series_text;
 };
 
 class SampleSink {
 public:
     virtual ~SampleSink() = default;
     virtual void on_sample(const SampleView& sample) = 0;
+
+    // The fast path for pages that repeat themselves. Before each sample line
+    // the parser asks for the series text the sink expects next (what an
+    // earlier page had at this point; empty for none). When the line starts
+    // with exactly that text, the name and labels are not parsed again: they
+    // are known good, and on_expected_sample() gets the rest of the line.
+    // Otherwise on_sample() is called as usual. The text must be a
+    // series_text an earlier page of the same format produced, and stay
+    // valid until the next call into the sink.
+    virtual std::string_view expected_series() { return {}; }
+    virtual void on_expected_sample(double value, std::optional<std::int64_t> timestamp_ms, std::size_t line) {
+        (void)value;
+        (void)timestamp_ms;
+        (void)line;
+    }
 };
 
 struct ParseError {

@@ -13,6 +13,7 @@
 #include "tocsin/config/config.hpp"
 #include "tocsin/core/result.hpp"
 #include "tocsin/net/http_client.hpp"
+#include "tocsin/scrape/exposition_parser.hpp"
 #include "tocsin/series/series_store.hpp"
 
 namespace boost::asio {
@@ -72,6 +73,10 @@ private:
     // Stale markers for the series of the last successful scrape that are not
     // in `current` (0: none are).
     std::size_t mark_gone(series::SeriesStore& store, std::uint64_t current, std::int64_t t_ms);
+    std::size_t mark_gone(SeriesCache& cache, series::SeriesStore& store, std::uint64_t current, std::int64_t t_ms);
+    // Drops cached refs the store no longer has; starts a new cache when the
+    // store was reset or the page's format changed.
+    void prepare_cache(const series::SeriesStore& store, ExpositionFormat format);
 
     struct Staged {
         std::uint32_t entry;  // index into the cache's entries
@@ -88,6 +93,10 @@ private:
     // as on the page). A hit skips labelling, limit checks and the store's
     // index: the page's labels and this scrape's config are the same as last time.
     std::unique_ptr<SeriesCache> m_cache;
+    std::unique_ptr<SeriesCache> m_retired;  // the cache before a format change, for staleness
+    ExpositionFormat m_cache_format = ExpositionFormat::prometheus_text;
+    std::uint64_t m_store_removals = 0;
+    std::uint64_t m_store_resets = 0;
     std::vector<Staged> m_staged;     // reused: no allocation per scrape in steady state
     std::uint64_t m_iteration = 0;    // counts ingests
     std::uint64_t m_last_ok = 0;      // iteration of the last successful scrape, 0 if none live

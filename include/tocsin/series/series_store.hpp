@@ -162,6 +162,11 @@ public:
 
     // In-order appends only; staleness markers are appends of stale_marker().
     AppendResult append(SeriesRef ref, std::int64_t t_ms, double v);
+    // Hints for a batch of appends: the series record, then (once that is in
+    // cache) the end of its open chunk. Appending to 100k series is bound by
+    // memory latency; issuing these a few appends ahead hides most of it.
+    void prefetch_record(SeriesRef ref) const noexcept;
+    void prefetch_head(SeriesRef ref) const noexcept;
 
     // --- reading (PromQL) ---
 
@@ -170,6 +175,11 @@ public:
     std::vector<SeriesRef> select(std::span<const Matcher> matchers,
                                   SelectOrder order = SelectOrder::by_labels) const;
     bool contains(SeriesRef ref) const noexcept;
+    // Callers that cache refs check these instead of contains() per use:
+    // removals counts series dropped one by one (gc); resets counts clear()
+    // and snapshot loads, after which a cached ref may alias a new series.
+    std::uint64_t removal_count() const noexcept;
+    std::uint64_t reset_count() const noexcept;
     Labels labels(SeriesRef ref) const;  // empty when the ref is invalid
     std::string_view label_value(SeriesRef ref, std::string_view name) const;
 

@@ -28,11 +28,13 @@ namespace tocsin::series {
 
 // Upper bound of one encoded sample (1111 + 64, 11 + 5 + 6 + 64).
 inline constexpr std::size_t k_max_sample_bits = 4 + 64 + 2 + 5 + 6 + 64;
+inline constexpr std::size_t k_writer_slack = 8;
 
 class BitWriter {
 public:
-    // `data` must have room for the bits written; bytes past `bits` are
-    // overwritten, so a partially written last byte is preserved.
+    // `data` must have room for the bits written plus k_writer_slack bytes:
+    // put() stores whole 8-byte words. Bytes past `bits` are overwritten; a
+    // partially written last byte keeps its bits.
     BitWriter(std::uint8_t* data, std::uint32_t bits) noexcept : m_data(data), m_bits(bits) {}
     // Writes the low `n` bits of `value` (n <= 64), most significant first.
     void put(std::uint64_t value, unsigned n) noexcept;

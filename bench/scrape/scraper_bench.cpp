@@ -1,0 +1,73 @@
+// Scraper::ingest on the end-to-end comparison's 100k-sample page
+// (bench/compare/gen_page.py, three variants whose values move), without the
+// network: what one scrape costs tocsin from the received body to samples in
+// the store (parse, series lookup, limits, staging, appends, staleness).
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tocsin/net/http_client.hpp"
+#include "tocsin/scrape/scraper.hpp"
+#include "tocsin/series/series_store.hpp"
+
+namespace {
+
+using namespace tocsin;
+
+const std::vector<std::string>& pages() {
+    static const std::vector<std::string> loaded = [] {
+        std::filesystem::path dir = std::filesystem::temp_directory_path() / "tocsin-scraper-bench-pages";
+        std::filesystem::create_directories(dir);
+        std::string command = std::string("python3 ") + TOCSIN_SOURCE_DIR + "/bench/compare/gen_page.py " +
+                              dir.string() + " --variants 3 >/dev/null";
+        if (std::system(command.c_str()) != 0) std::abort();
+        std::vector<std::string> out;
+        for (int i = 0; i < 3; ++i) {
+            std::ifstream in(dir / ("page." + std::to_string(i) + ".txt"), std::ios::binary);
+            std::stringstream ss;
+            ss << in.rdbuf();
+            out.push_back(ss.str());
+        }
+        std::filesystem::remove_all(dir);
+        return out;
+    }();
+    return loaded;
+}
+
+void BM_ScrapeIngest100k(benchmark::State& state) {
+    std::vector<net::HttpClientResult> fetched(3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        fetched[i].status = 200;
+        fetched[i].content_type = "text/plain; version=0.0.4; charset=utf-8";
+        fetched[i].body = pages()[i];
+    }
+    config::ScrapeConfig config;
+    config.job = "bench";
+    config.url = "http://127.0.0.1:9/metrics";
+    config.instance = "127.0.0.1:9";
+    auto scraper = scrape::Scraper::create(config);
+    series::SeriesStore store;
+    store.set_retention(std::chrono::hours(1));
+    std::int64_t t = 1'700'000'000'000;
+    std::size_t n = 0;
+    std::size_t samples = 0;
+    // Warm-up: the first scrape creates the series.
+    (*scraper)->ingest(store, fetched[n++ % 3], t);
+    for (auto _ : state) {
+        t += 10'000;
+        auto report = (*scraper)->ingest(store, fetched[n++ % 3], t);
+        samples += report.samples_appended;
+        if (!report.up) state.SkipWithError(report.error.c_str());
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(samples));  // items: appended samples
+    state.counters["samples"] = static_cast<double>(samples) / static_cast<double>(state.iterations());
+}
+
+}  // namespace
+
+BENCHMARK(BM_ScrapeIngest100k)->Unit(benchmark::kMillisecond)->MinTime(3);
