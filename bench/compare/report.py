@@ -140,7 +140,10 @@ def write_docs(path, rows, a):
     pk, tv = versions(a.tocsin_bin)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     iv = rows[0]["interval_seconds"]
-    win = rows[0]["window_seconds"]
+    def window_of(kind):
+        wins = sorted({r["window_seconds"] for r in rows if r["scenario"].startswith(kind)})
+        return "/".join(f"{w:.0f}" for w in wins) or "?"
+    scrape_win, probe_win = window_of("scrape"), window_of("probe")
     body = f"""{SECTION}
 
 `bench/compare/` runs tocsin and its Prometheus-stack peer on the same
@@ -175,8 +178,9 @@ runs everything on loopback from a temp dir and removes it:
   stamped inside the window (`sum(count_over_time(up[WINDOW]))` at its end;
   `prometheus_target_interval_length_seconds_count` misses each target's
   first scrape). Scrapes of the page are counted the same two ways.
-- **CPU** is utime+stime from `/proc/PID/stat` over a {win:.0f} s window (all
-  threads), **peak RSS** is `VmHWM` at the window's end (lifetime peak,
+- **CPU** is utime+stime from `/proc/PID/stat` over a window of {scrape_win} s
+  for the scrape (long, so that the kernel's 10 ms accounting ticks stay small
+  against tocsin's figure) and {probe_win} s for the probes (all threads), **peak RSS** is `VmHWM` at the window's end (lifetime peak,
   warm-up included; for the peer the sum of both processes). Counters are
   read from each system's own `/metrics` just outside the window.
 - **Lateness**: tocsin's p99 is interpolated from the window's delta of the

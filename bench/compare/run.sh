@@ -8,6 +8,7 @@
 #   --write-docs   (re)write the "End-to-end comparisons" section of docs/benchmarks.md
 #   --results FILE also keep the JSON lines in FILE
 #   --keep         keep the temp dir (configs, logs) for inspection
+#   --only KIND    run only the scrape or only the probe scenarios (not with --write-docs)
 #
 # Installs prometheus, prometheus-blackbox-exporter and nginx-light with
 # apt-get when missing (their services are neither enabled nor started),
@@ -22,26 +23,32 @@ QUICK=0
 WRITE_DOCS=0
 KEEP=0
 RESULTS_COPY=""
+ONLY=""
 while (($#)); do
     case "$1" in
         --quick) QUICK=1 ;;
         --write-docs) WRITE_DOCS=1 ;;
         --keep) KEEP=1 ;;
+        --only) ONLY=$2; shift ;;
         --results) RESULTS_COPY=$(realpath -m "$2"); shift ;;
         -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 64 ;;
     esac
     shift
 done
+if [[ -n $ONLY && $ONLY != scrape && $ONLY != probe ]]; then echo "--only takes scrape or probe" >&2; exit 64; fi
+if [[ -n $ONLY ]] && ((WRITE_DOCS)); then echo "--write-docs needs every scenario; drop --only" >&2; exit 64; fi
 
 INTERVAL=10          # seconds, probes and scrapes alike
 TIMEOUT=5            # seconds
 MAX_CONCURRENT=1024  # tocsin [daemon] max_concurrent_checks
 TARGET_PORTS_N=8     # nginx ports the probe targets are spread over
+# A scrape costs tocsin little CPU; its window is longer so that the
+# kernel's 10 ms accounting ticks stay a small part of the figure.
 if ((QUICK)); then
-    WARMUP=2; INTERVALS=3; PROBE_SCENARIOS=(1000); MODE=quick
+    WARMUP=2; INTERVALS=3; SCRAPE_INTERVALS=6; PROBE_SCENARIOS=(1000); MODE=quick
 else
-    WARMUP=2; INTERVALS=6; PROBE_SCENARIOS=(1000 10000); MODE=full
+    WARMUP=2; INTERVALS=6; SCRAPE_INTERVALS=18; PROBE_SCENARIOS=(1000 10000); MODE=full
 fi
 export PYTHONDONTWRITEBYTECODE=1
 PY=(python3 -B)
@@ -168,6 +175,8 @@ log "nginx (pid $NGINX_PID) serves the page on :$PAGE_PORT and targets on :$TARG
 MEASURE=("${PY[@]}" "$HERE/measure.py" run --nginx-pid "$NGINX_PID" --interval "$INTERVAL"
          --warmup "$WARMUP" --intervals "$INTERVALS" --out "$RESULTS")
 
+intervals_of() { if [[ $1 == scrape ]]; then echo "$SCRAPE_INTERVALS"; else echo "$INTERVALS"; fi; }
+
 run_tocsin() {  # SCENARIO KIND TARGETS
     local scenario=$1 kind=$2 targets=$3 cfg pid
     cfg=$("${PY[@]}" "$HERE/gen_configs.py" tocsin --dir "$WORK" --name "$scenario" --scenario "$kind" \
@@ -179,7 +188,7 @@ run_tocsin() {  # SCENARIO KIND TARGETS
     pid=$LAST_PID
     "${PY[@]}" "$HERE/measure.py" wait-http "http://127.0.0.1:$API_PORT/readyz" --pid "$pid" --timeout 120
     "${MEASURE[@]}" --system tocsin --scenario "$scenario" --kind "$kind" --proc "tocsin=$pid" \
-        --metrics-url "http://127.0.0.1:$API_PORT/metrics"
+        --metrics-url "http://127.0.0.1:$API_PORT/metrics" --intervals "$(intervals_of "$kind")"
     stop_pid "$pid"
 }
 
@@ -202,18 +211,23 @@ run_prometheus() {  # SCENARIO KIND TARGETS
     pid=$LAST_PID
     "${PY[@]}" "$HERE/measure.py" wait-http "http://127.0.0.1:$PROM_PORT/-/ready" --pid "$pid" --timeout 120
     "${MEASURE[@]}" --system prometheus --scenario "$scenario" --kind "$kind" --proc "prometheus=$pid" \
-        "${procs[@]}" --metrics-url "http://127.0.0.1:$PROM_PORT/metrics" --prom-api "http://127.0.0.1:$PROM_PORT"
+        "${procs[@]}" --metrics-url "http://127.0.0.1:$PROM_PORT/metrics" --prom-api "http://127.0.0.1:$PROM_PORT" \
+        --intervals "$(intervals_of "$kind")"
     stop_pid "$pid"
     [[ -n $bb_pid ]] && stop_pid "$bb_pid"
     rm -rf "$WORK/prometheus-data-$scenario"
 }
 
-run_tocsin scrape-100k scrape 0
-run_prometheus scrape-100k scrape 0
-for n in "${PROBE_SCENARIOS[@]}"; do
-    run_tocsin "probe-$((n / 1000))k" probe "$n"
-    run_prometheus "probe-$((n / 1000))k" probe "$n"
-done
+if [[ $ONLY != probe ]]; then
+    run_tocsin scrape-100k scrape 0
+    run_prometheus scrape-100k scrape 0
+fi
+if [[ $ONLY != scrape ]]; then
+    for n in "${PROBE_SCENARIOS[@]}"; do
+        run_tocsin "probe-$((n / 1000))k" probe "$n"
+        run_prometheus "probe-$((n / 1000))k" probe "$n"
+    done
+fi
 
 # ------------------------------------------------------------ report
 [[ -n $RESULTS_COPY ]] && cp "$RESULTS" "$RESULTS_COPY"

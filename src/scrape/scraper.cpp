@@ -38,6 +38,7 @@ public:
     std::optional<std::string> error;
     std::string reason;
     std::size_t not_admitted = 0;
+    std::size_t refused_entries_seen = 0;  // distinct refused entries on this page
     std::size_t samples = 0;
 
     // The page repeats the last one: the next cache entry, in page order.
@@ -74,6 +75,7 @@ private:
         SeriesCache::Entry& entry = m_cache.entries()[index];
         if (!entry.ref) {
             ++not_admitted;
+            if (entry.seen != m_scraper.m_iteration) ++refused_entries_seen;
             entry.seen = m_scraper.m_iteration;
             return;
         }
@@ -278,6 +280,7 @@ ScrapeReport Scraper::ingest(series::SeriesStore& store, const net::HttpClientRe
 
     const std::uint64_t iteration = ++m_iteration;
     m_staged.clear();
+    std::size_t entries_seen = 0;  // distinct cache entries on this page
     if (report.error.empty()) {
         const ExpositionFormat format = format_from_content_type(fetched.content_type);
         prepare_cache(store, format);
@@ -286,6 +289,7 @@ ScrapeReport Scraper::ingest(series::SeriesStore& store, const net::HttpClientRe
         auto result = parser.parse(page, sink);
         report.samples_scraped = sink.samples;
         report.not_admitted = sink.not_admitted;
+        entries_seen = sink.refused_entries_seen;
         if (auto* e = std::get_if<ParseError>(&result)) {
             report.error = "line " + std::to_string(e->line) + ": " + e->message;
             report.reason = "parse";
@@ -316,13 +320,17 @@ ScrapeReport Scraper::ingest(series::SeriesStore& store, const net::HttpClientRe
             if (entry->seen != iteration) {
                 if (m_last_ok == 0 || entry->seen != m_last_ok) ++report.series_added;
                 entry->seen = iteration;
+                ++entries_seen;
             }
             entry->explicit_timestamp = s.explicit_timestamp;
         }
-        report.stale_markers = mark_gone(store, iteration, t_ms);
+        // A page with every cached series on it (the usual case) has nothing
+        // to mark stale or forget: skip walking the cache.
+        const bool all_seen = entries_seen == entries.size() && !m_retired;
+        report.stale_markers = all_seen ? 0 : mark_gone(store, iteration, t_ms);
         m_last_ok = iteration;
         // Forget what this page no longer has, so the cache tracks the page.
-        m_cache->compact(iteration);
+        if (!all_seen) m_cache->compact(iteration);
     }
     write_report(store, report, t_ms);
     report.ingest_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
