@@ -71,3 +71,35 @@ void BM_ScrapeIngest100k(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_ScrapeIngest100k)->Unit(benchmark::kMillisecond)->MinTime(3);
+
+namespace {
+
+// The periodic series snapshot of what one 100k page leaves in the store
+// after an hour of 10 s scrapes, to a file in the temp directory.
+void BM_SnapshotAfterScrapes100k(benchmark::State& state) {
+    std::vector<net::HttpClientResult> fetched(3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        fetched[i].status = 200;
+        fetched[i].content_type = "text/plain; version=0.0.4";
+        fetched[i].body = pages()[i];
+    }
+    config::ScrapeConfig config;
+    config.job = "bench";
+    config.url = "http://127.0.0.1:9/metrics";
+    config.instance = "127.0.0.1:9";
+    auto scraper = scrape::Scraper::create(config);
+    series::SeriesStore store;
+    store.set_retention(std::chrono::milliseconds(state.range(0) * 1000));
+    std::int64_t t = 1'700'000'000'000;
+    for (int i = 0; i < state.range(0) / 10; ++i) (*scraper)->ingest(store, fetched[i % 3], t += 10'000);
+    const std::string path = (std::filesystem::temp_directory_path() / "tocsin-bench-snapshot").string();
+    for (auto _ : state) {
+        if (!store.write_snapshot(path).ok()) state.SkipWithError("write failed");
+    }
+    state.counters["bytes"] = static_cast<double>(std::filesystem::file_size(path));
+    std::filesystem::remove(path);
+}
+
+}  // namespace
+
+BENCHMARK(BM_SnapshotAfterScrapes100k)->Arg(300)->Unit(benchmark::kMillisecond);

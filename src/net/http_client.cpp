@@ -8,6 +8,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -250,18 +251,41 @@ asio::awaitable<void> exchange(Stream& stream, const HttpClientRequest& request,
     }
     result.phases.processing += since(start);
     start = steady::now();
-    if (!parser.is_done()) {
-        if (auto [ec, n] = co_await http::async_read(stream, buffer, parser, k_nothrow); ec) {
-            result.phases.transfer += since(start);
-            throw Failure{classify(ec, FailureReason::http_protocol), "reading response body: " + ec.message()};
+    auto& res = parser.get();
+    // result.body holds the caller's buffer from an earlier response: reusing
+    // its memory spares a large page the allocator's fresh pages.
+    std::string& body_out = result.body;
+    if (!parser.is_done() && parser.content_length()) {
+        // The length is known (and within the limit: the parser checked it):
+        // read straight into the body instead of through Beast's buffer,
+        // which would copy every byte once more.
+        const auto length = static_cast<std::size_t>(*parser.content_length());
+        body_out.resize(length);
+        const std::size_t have = std::min(buffer.size(), length);
+        asio::buffer_copy(asio::buffer(body_out.data(), have), buffer.data());
+        if (have < length) {
+            auto [ec, n] = co_await asio::async_read(stream, asio::buffer(body_out.data() + have, length - have), k_nothrow);
+            if (ec) {
+                result.phases.transfer += since(start);
+                body_out.clear();
+                throw Failure{classify(ec, FailureReason::http_protocol), "reading response body: " + ec.message()};
+            }
         }
+    } else {
+        res.body() = std::move(body_out);
+        res.body().clear();
+        if (!parser.is_done()) {
+            if (auto [ec, n] = co_await http::async_read(stream, buffer, parser, k_nothrow); ec) {
+                result.phases.transfer += since(start);
+                throw Failure{classify(ec, FailureReason::http_protocol), "reading response body: " + ec.message()};
+            }
+        }
+        body_out = std::move(res.body());
     }
     result.phases.transfer += since(start);
-    auto& res = parser.get();
     result.status = static_cast<int>(res.result_int());
     result.content_type = std::string(res[http::field::content_type]);
     result.content_encoding = std::string(res[http::field::content_encoding]);
-    result.body = std::move(res.body());
     // Kept for the redirect decision; cleared when not redirecting.
     result.final_url = std::string(res[http::field::location]);
 }
@@ -342,6 +366,7 @@ void http_fetch(asio::io_context& io, HttpClientRequest request, HttpClientCallb
         io,
         [request = std::move(request), done = std::move(done)]() mutable -> asio::awaitable<void> {
             HttpClientResult result;
+            result.body = std::move(request.body_buffer);
             auto started = steady::now();
             try {
                 co_await run_fetch(std::move(request), result);

@@ -354,9 +354,14 @@ void Scraper::run(boost::asio::io_context& io, series::SeriesStore& store, const
                   std::function<void(const ScrapeReport&)> done) {
     // Prometheus stamps samples with the scrape's start time.
     std::int64_t t_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count();
-    net::http_fetch(io, request(), [self = shared_from_this(), &store, t_ms, done = std::move(done)](net::HttpClientResult r) {
-        done(self->ingest(store, r, t_ms));
-    });
+    net::HttpClientRequest req = request();
+    req.body_buffer = std::move(m_body_buffer);
+    net::http_fetch(io, std::move(req),
+                    [self = shared_from_this(), &store, t_ms, done = std::move(done)](net::HttpClientResult r) {
+                        ScrapeReport report = self->ingest(store, r, t_ms);
+                        self->m_body_buffer = std::move(r.body);  // the next scrape reads into it
+                        done(report);
+                    });
 }
 
 }  // namespace tocsin::scrape

@@ -23,11 +23,18 @@ using snapshot::SectionKind;
 constexpr std::size_t k_section_target = 1u << 20;
 
 void put_varint(std::string& out, std::uint64_t v) {
+    if (v < 0x80) {  // label ids, counts: most varints are one byte
+        out.push_back(static_cast<char>(v));
+        return;
+    }
+    char buf[10];
+    std::size_t n = 0;
     while (v >= 0x80) {
-        out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+        buf[n++] = static_cast<char>((v & 0x7f) | 0x80);
         v >>= 7;
     }
-    out.push_back(static_cast<char>(v));
+    buf[n++] = static_cast<char>(v);
+    out.append(buf, n);
 }
 
 std::uint64_t zigzag(std::int64_t v) {
@@ -111,15 +118,22 @@ void SeriesStore::Impl::write_snapshot(Sink& sink) const {
     if (!sink.write(snapshot::header())) return;
     std::string body;
     std::uint64_t in_section = 0;
+    // A section's payload is its entry count followed by the entries; the
+    // body is written after a gap left for the count, so that framing copies
+    // nothing but the count into place.
+    constexpr std::size_t k_count_room = 10;
+    body.assign(k_count_room, '\0');
     auto flush = [&](SectionKind kind) {
         if (in_section == 0) return true;
-        std::string payload;
-        payload.reserve(body.size() + 10);
-        put_varint(payload, in_section);
-        payload += body;
-        body.clear();
+        std::string count;
+        put_varint(count, in_section);
+        const std::size_t start = k_count_room - count.size();
+        std::memcpy(body.data() + start, count.data(), count.size());
+        const bool ok = sink.write(snapshot::frame_section(static_cast<std::uint8_t>(kind),
+                                                           std::string_view(body).substr(start)));
+        body.resize(k_count_room);
         in_section = 0;
-        return sink.write(snapshot::frame_section(static_cast<std::uint8_t>(kind), payload));
+        return ok;
     };
 
     // Symbols get dense file numbers; freed ids leave holes in memory.
@@ -132,7 +146,7 @@ void SeriesStore::Impl::write_snapshot(Sink& sink) const {
         put_varint(body, text.size());
         body += text;
         ++in_section;
-        if (body.size() >= k_section_target && !flush(SectionKind::symbols)) return;
+        if (body.size() >= k_section_target + k_count_room && !flush(SectionKind::symbols)) return;
     }
     if (!flush(SectionKind::symbols)) return;
 
@@ -157,7 +171,7 @@ void SeriesStore::Impl::write_snapshot(Sink& sink) const {
         if (s.head_count > 0) put_chunk(s.head_min_t, s.head_count, s.head_bits, s.head);
         ++series;
         ++in_section;
-        if (body.size() >= k_section_target && !flush(SectionKind::series)) return;
+        if (body.size() >= k_section_target + k_count_room && !flush(SectionKind::series)) return;
     }
     if (!flush(SectionKind::series)) return;
 

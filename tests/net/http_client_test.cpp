@@ -305,3 +305,48 @@ TEST_F(HttpClientTls, PresentsAClientCertificateWhenTheServerRequiresOne) {
     EXPECT_TRUE(with.ok()) << with.detail;
     EXPECT_EQ(with.body, "secure");
 }
+
+TEST(HttpClient, ABodyShorterThanItsContentLengthIsAReset) {
+    FakeTarget target([](const FakeRequest&) {
+        FakeResponse r;
+        r.raw = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n" + std::string(70000, 'x');
+        return r;
+    });
+    auto r = fetch(get(target.url("/")));
+    EXPECT_EQ(r.failure, FailureReason::reset) << r.detail;
+    EXPECT_NE(r.detail.find("reading response body"), std::string::npos) << r.detail;
+}
+
+// A reused body buffer is only memory: each response's body is exactly its own,
+// whether it is longer or shorter than the last, sized or chunked.
+TEST(HttpClient, AReusedBodyBufferHoldsOnlyTheNewBody) {
+    std::string next;
+    bool chunked = false;
+    FakeTarget target([&](const FakeRequest&) {
+        FakeResponse r;
+        if (chunked) {
+            r.raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + std::string("5\r\n") +
+                    next.substr(0, 5) + "\r\n0\r\n\r\n";
+        } else {
+            r = FakeResponse::text(200, next);
+        }
+        return r;
+    });
+    std::string buffer;
+    for (std::string body : {std::string(200000, 'a'), std::string("short"), std::string(300000, 'b'), std::string()}) {
+        next = body;
+        auto request = get(target.url("/"));
+        request.body_buffer = std::move(buffer);
+        auto r = fetch(request);
+        ASSERT_TRUE(r.ok()) << r.detail;
+        EXPECT_EQ(r.body, body);
+        buffer = std::move(r.body);
+    }
+    chunked = true;
+    next = "hello world";
+    auto request = get(target.url("/"));
+    request.body_buffer = std::move(buffer);
+    auto r = fetch(request);
+    ASSERT_TRUE(r.ok()) << r.detail;
+    EXPECT_EQ(r.body, "hello");
+}

@@ -50,6 +50,10 @@ struct HttpClientRequest {
     std::uint64_t max_body_bytes = 10 << 20;
     // Required for https URLs; built once per target from its TlsOptions.
     std::optional<TlsClientContext> tls;
+    // Memory for the response body: pass the body of an earlier response to
+    // reuse it (its contents are overwritten). A scraper fetching a large page
+    // every few seconds so avoids fresh pages, and their zeroing, every time.
+    std::string body_buffer;
 };
 
 // Seconds spent per phase, summed over redirects (as blackbox_exporter does).

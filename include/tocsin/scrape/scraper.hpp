@@ -97,6 +97,7 @@ private:
     ExpositionFormat m_cache_format = ExpositionFormat::prometheus_text;
     std::uint64_t m_store_removals = 0;
     std::uint64_t m_store_resets = 0;
+    std::string m_body_buffer;        // the last page's memory, reused by the next fetch
     std::vector<Staged> m_staged;     // reused: no allocation per scrape in steady state
     std::uint64_t m_iteration = 0;    // counts ingests
     std::uint64_t m_last_ok = 0;      // iteration of the last successful scrape, 0 if none live
