@@ -8,6 +8,7 @@
 #include "logging.hpp"
 #include "tocsin/config/loader.hpp"
 #include "tocsin/core/exit_code.hpp"
+#include "tocsin/promql/test_runner.hpp"
 
 namespace tocsin::app {
 
@@ -32,6 +33,34 @@ int command_check(const CommandOptions& options) {
     if (options.print) std::cout << config::to_toml(*result.config);
     std::cerr << options.config_path << ": ok\n";
     return exit_code::ok;
+}
+
+int command_promql_test(const CommandOptions& options) {
+    std::size_t passed = 0;
+    std::size_t failed = 0;
+    int rc = exit_code::ok;
+    for (const auto& file : options.test_files) {
+        auto report = promql::run_test_file(file);
+        if (!report) {
+            std::cout.flush();  // keep stdout and stderr in order when both go to one file
+            std::cerr << report.error().message << '\n';
+            const int code = report.error().category == ErrorCategory::io ? exit_code::no_input : exit_code::data_error;
+            // An unreadable file outranks a parse error; either outranks failures.
+            if (rc == exit_code::ok || rc == exit_code::failure || code == exit_code::no_input) rc = code;
+            continue;
+        }
+        for (const auto& c : report->cases) {
+            if (c.passed) {
+                ++passed;
+                continue;
+            }
+            ++failed;
+            std::cout << c.file << ':' << c.line << ": " << c.message << '\n';
+        }
+    }
+    std::cout << passed << " passed, " << failed << " failed\n";
+    if (rc == exit_code::ok && failed > 0) rc = exit_code::failure;
+    return rc;
 }
 
 int command_run(const CommandOptions& options) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace tocsin::app {
 
@@ -8,6 +9,7 @@ struct CommandOptions {
     std::string config_path = "/etc/tocsin/tocsin.toml";
     std::string log_level;  // empty: use [log] level
     bool print = false;
+    std::vector<std::string> test_files;  // promql-test
 };
 
 std::string version_string();
@@ -15,5 +17,9 @@ std::string version_string();
 int command_run(const CommandOptions& options);
 int command_check(const CommandOptions& options);
 int command_version();
+// Runs Prometheus PromQL test scripts: prints each failing eval as
+// FILE:LINE: message and a "N passed, N failed" summary; exit 0 when all
+// pass, 1 when any fails, 66 for an unreadable file, 65 for a parse error.
+int command_promql_test(const CommandOptions& options);
 
 }  // namespace tocsin::app

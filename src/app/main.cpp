@@ -25,6 +25,13 @@ int main(int argc, char** argv) {
 
     auto* version = app.add_subcommand("version", "Print version and build information");
 
+    auto* promql_test = app.add_subcommand(
+        "promql-test",
+        "Run PromQL test scripts (Prometheus 2.42 promql/testdata format: load, clear, eval instant at ...).\n"
+        "Prints each failing eval as FILE:LINE: message, then \"N passed, N failed\".\n"
+        "Exit 0 when every eval passes, 1 when any fails, 65 on a script parse error, 66 when a file cannot be read");
+    promql_test->add_option("files", options.test_files, "Test scripts (*.test)")->required()->type_name("FILE");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -34,5 +41,6 @@ int main(int argc, char** argv) {
     if (run->parsed()) return command_run(options);
     if (check->parsed()) return command_check(options);
     if (version->parsed()) return command_version();
+    if (promql_test->parsed()) return command_promql_test(options);
     return tocsin::exit_code::usage;
 }
