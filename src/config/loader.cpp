@@ -26,6 +26,7 @@ LoadResult load_string(std::string_view toml_text, const std::string& source_nam
     LoadContext ctx;
     ctx.file = source_name;
     ctx.env = &env;
+    ctx.text = toml_text;
     std::error_code ec;
     auto absolute = std::filesystem::absolute(std::filesystem::path(source_name), ec);
     ctx.config_dir = (ec ? std::filesystem::path(source_name) : absolute).parent_path().string();
@@ -39,6 +40,8 @@ LoadResult load_string(std::string_view toml_text, const std::string& source_nam
     read_api(root, config.api);
     read_targets(root, config.targets);
     read_scrapes(root, config.scrapes);
+    read_rules_section(root, config.rules_config);
+    read_rules(root, config.rules);
     root.finish();
 
     // Report in file order, however the sections were visited.

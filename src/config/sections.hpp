@@ -16,6 +16,9 @@ void read_api(TableReader& root, ApiConfig& out);
 
 void read_targets(TableReader& root, std::vector<TargetConfig>& out);
 void read_scrapes(TableReader& root, std::vector<ScrapeConfig>& out);
+// [rules] (rule engine settings) and [[rule]] (alerting rules): rule_sections.cpp.
+void read_rules_section(TableReader& root, RulesConfig& out);
+void read_rules(TableReader& root, std::vector<RuleConfig>& out);
 
 // Parses HOST:PORT (IPv6 in brackets); returns an error message or empty.
 // Listen addresses must be IP literals or localhost; probe addresses may be

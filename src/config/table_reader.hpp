@@ -27,6 +27,7 @@ namespace tocsin::config {
 struct LoadContext {
     std::string file;        // as given, used in diagnostics
     std::string config_dir;  // directory of `file`, to resolve relative paths
+    std::string_view text;   // the TOML text, to locate problems inside string values
     const Environment* env = nullptr;
     std::vector<Diagnostic> diagnostics;
 

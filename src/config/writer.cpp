@@ -82,6 +82,16 @@ toml::table scrape_table(const ScrapeConfig& s) {
     return out;
 }
 
+toml::table rule_table(const RuleConfig& r) {
+    toml::table out{{"name", r.name}, {"expr", r.expr}};
+    out.insert("for", format_duration(r.for_duration));
+    out.insert("keep_firing_for", format_duration(r.keep_firing_for));
+    if (!r.labels.empty()) out.insert("labels", pairs_table(r.labels));
+    out.insert("summary", r.summary);
+    out.insert("description", r.description);
+    return out;
+}
+
 }  // namespace
 
 std::string to_toml(const Config& c) {
@@ -119,6 +129,15 @@ std::string to_toml(const Config& c) {
         toml::array scrapes;
         for (const auto& s : c.scrapes) scrapes.push_back(scrape_table(s));
         root.insert("scrape", std::move(scrapes));
+    }
+    root.insert("rules", toml::table{
+                             {"outage_tolerance", format_duration(c.rules_config.outage_tolerance)},
+                             {"grace_period", format_duration(c.rules_config.grace_period)},
+                         });
+    if (!c.rules.empty()) {
+        toml::array rules;
+        for (const auto& r : c.rules) rules.push_back(rule_table(r));
+        root.insert("rule", std::move(rules));
     }
 
     std::ostringstream out;

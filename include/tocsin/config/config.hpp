@@ -135,6 +135,38 @@ struct ScrapeConfig {
     bool operator==(const ScrapeConfig&) const = default;
 };
 
+// A [[rule]]: an alerting rule with Prometheus' semantics (docs/rules.md).
+// Every key but name and expr has a default, and so must every key added
+// later, so that a rule needs only those two.
+struct RuleConfig {
+    std::string name;  // the alertname label; unique
+    std::string expr;  // PromQL, an instant vector or a scalar; checked at load
+    // How long the expression must hold before pending becomes firing (`for`).
+    Duration for_duration = Duration::zero();
+    // How long a firing alert stays firing after its expression stops
+    // returning it.
+    Duration keep_firing_for = Duration::zero();
+    // Added to every alert, overriding the result's labels; values are
+    // templates like summary and description.
+    StringPairs labels;
+    std::string summary;      // template; "" when not set
+    std::string description;  // template; "" when not set
+
+    bool operator==(const RuleConfig&) const = default;
+};
+
+// [rules]: how rule state survives a restart (Prometheus'
+// --rules.alert.for-outage-tolerance and --rules.alert.for-grace-period).
+struct RulesConfig {
+    // Saved state older than this at start-up is not restored.
+    Duration outage_tolerance = std::chrono::hours(1);
+    // A restored pending alert fires no sooner than this after start-up
+    // (rules whose `for` is shorter than this start over instead).
+    Duration grace_period = std::chrono::minutes(10);
+
+    bool operator==(const RulesConfig&) const = default;
+};
+
 struct Config {
     std::string source_file;  // the file it was loaded from, as given
     DaemonConfig daemon;
@@ -143,6 +175,8 @@ struct Config {
     ApiConfig api;
     std::vector<TargetConfig> targets;
     std::vector<ScrapeConfig> scrapes;
+    RulesConfig rules_config;  // [rules]
+    std::vector<RuleConfig> rules;  // [[rule]]
 
     bool operator==(const Config&) const = default;
 };
