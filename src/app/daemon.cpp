@@ -1,15 +1,18 @@
 #include "daemon.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <spdlog/spdlog.h>
 
 #include "check_scheduler.hpp"
 #include "logging.hpp"
+#include "rule_runner.hpp"
 #include "self_metrics.hpp"
 #include "systemd_notifier.hpp"
 #include "tocsin/api/api.hpp"
@@ -30,7 +33,7 @@ using steady = std::chrono::steady_clock;
 struct Daemon::Impl {
     Impl(config::Config cfg, std::optional<config::LogLevel> level)
         : config(std::move(cfg)), level_override(level), signals(io), health_timer(io), watchdog_timer(io),
-          shutdown_timer(io), snapshot_timer(io) {}
+          shutdown_timer(io), snapshot_timer(io), rule_deadline_timer(io), rule_safety_timer(io) {}
 
     config::Config config;
     std::optional<config::LogLevel> level_override;
@@ -41,6 +44,8 @@ struct Daemon::Impl {
     asio::steady_timer watchdog_timer;
     asio::steady_timer shutdown_timer;
     asio::steady_timer snapshot_timer;
+    asio::steady_timer rule_deadline_timer;  // the next `for` / keep_firing_for deadline
+    asio::steady_timer rule_safety_timer;    // the periodic evaluation of every rule
     SystemdNotifier notifier;
     SelfMetrics metrics;
     std::optional<store::Store> store;
@@ -51,6 +56,14 @@ struct Daemon::Impl {
     std::map<std::string, std::string> last_reason;  // per check: log a state once per change
     std::map<std::string, std::shared_ptr<scrape::Scraper>> scrapers;  // by job/instance, kept across reloads
     std::map<std::string, config::TargetConfig> probed;  // by target name, as last installed
+    std::unique_ptr<RuleRunner> rules;
+    bool rules_posted = false;  // an evaluation round is queued on the io_context
+    // After start-up, rules wait until every check has landed once (or the
+    // warm-up deadline passes): judged on a store that has not heard from
+    // its checks yet, a restored firing alert would resolve and fire again.
+    std::set<std::string> warming;
+    bool rules_warm = false;
+    asio::steady_timer warmup_timer{io};
     bool ready = false;
     bool stopping = false;
 
@@ -76,7 +89,104 @@ struct Daemon::Impl {
     void load_series_snapshot();
     void save_series_snapshot();
     void schedule_snapshot();
+    void install_rules(const config::Config& cfg);
+    void post_rule_round();
+    void run_rules(bool all);
+    void schedule_rule_safety();
+    void check_landed(const std::string& key);
+    void begin_warmup(const config::Config& cfg);
+    void finish_warmup(const char* why);
 };
+
+// The periodic evaluation of every rule, besides the event-driven ones: it
+// catches what no landing marks (absent(), time-based expressions) and keeps
+// the saved state's last-evaluation time fresh for the outage tolerance.
+constexpr std::chrono::seconds k_rule_safety_interval{30};
+
+void Daemon::Impl::install_rules(const config::Config& cfg) {
+    rules->install(cfg.rules, cfg.rules_config);
+    series.set_retention(rules->retention());
+    if (rules->size() == 0) {
+        series.set_admission({}, true);  // nothing to derive admission from: keep everything
+    } else {
+        series.set_admission(rules->admission_selectors(), cfg.storage.keep_unmatched);
+    }
+    for (auto& [key, scraper] : scrapers) scraper->forget_refusals();  // rules may now read what was refused
+    rules->mark_all();
+    spdlog::info("{} rule(s); series kept {} s", rules->size(),
+                 std::chrono::duration_cast<std::chrono::seconds>(rules->retention()).count());
+}
+
+void Daemon::Impl::begin_warmup(const config::Config& cfg) {
+    Duration longest{0};
+    for (const auto& t : cfg.targets) {
+        warming.insert("target " + t.name);
+        longest = std::max(longest, t.interval + t.timeout);
+    }
+    for (const auto& sc : cfg.scrapes) {
+        warming.insert("scrape " + sc.job + "/" + sc.instance);
+        longest = std::max(longest, sc.interval + sc.timeout);
+    }
+    if (warming.empty() || rules->size() == 0) {
+        finish_warmup("no checks to wait for");
+        return;
+    }
+    spdlog::info("rules wait for every check to report once (at most {} s)",
+                 std::chrono::duration_cast<std::chrono::seconds>(longest).count());
+    warmup_timer.expires_after(longest);
+    warmup_timer.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec && !stopping && !rules_warm) finish_warmup("warm-up deadline passed");
+    });
+}
+
+void Daemon::Impl::finish_warmup(const char* why) {
+    rules_warm = true;
+    warming.clear();
+    warmup_timer.cancel();
+    if (rules->size() > 0) spdlog::info("rules evaluating ({})", why);
+    run_rules(true);
+    schedule_rule_safety();
+}
+
+void Daemon::Impl::check_landed(const std::string& key) {
+    if (rules_warm) return;
+    warming.erase(key);
+    if (warming.empty()) finish_warmup("every check has reported");
+}
+
+// Landings are coalesced: one round per pass of the event loop.
+void Daemon::Impl::post_rule_round() {
+    if (!rules_warm || rules_posted || stopping || !rules->has_dirty()) return;
+    rules_posted = true;
+    asio::post(io, [this] {
+        rules_posted = false;
+        if (!stopping) run_rules(false);
+    });
+}
+
+void Daemon::Impl::run_rules(bool all) {
+    if (!rules_warm) return;
+    const TimePoint now = clock.now();
+    RuleRoundReport report = rules->evaluate(now, all);
+    rule_deadline_timer.cancel();
+    if (report.next_deadline) {
+        rule_deadline_timer.expires_after(*report.next_deadline - now);
+        rule_deadline_timer.async_wait([this](const boost::system::error_code& ec) {
+            if (ec || stopping) return;
+            rules->mark_all();
+            run_rules(false);
+        });
+    }
+}
+
+void Daemon::Impl::schedule_rule_safety() {
+    rule_safety_timer.expires_after(k_rule_safety_interval);
+    rule_safety_timer.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || stopping) return;
+        run_rules(true);
+        schedule_rule_safety();
+    });
+}
 
 std::int64_t Daemon::Impl::now_ms() const {
     return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count();
@@ -215,6 +325,9 @@ void Daemon::Impl::on_probe(const probe::Probe& p, const probe::ProbeOutcome& o,
         if (auto ref = series.get_or_create(sample.labels)) series.append(ref, t, sample.value);
     }
     log_change("target " + name, o.reason, o.detail);
+    rules->probe_landed(o.samples);
+    check_landed("target " + name);
+    post_rule_round();
 }
 
 void Daemon::Impl::on_scrape(const scrape::Scraper& s, const scrape::ScrapeReport& r) {
@@ -225,6 +338,9 @@ void Daemon::Impl::on_scrape(const scrape::Scraper& s, const scrape::ScrapeRepor
         spdlog::debug("scrape {}: {} out-of-order and {} duplicate samples ignored", s.key(), r.out_of_order, r.duplicates);
     }
     log_change("scrape " + s.key(), r.reason, r.error);
+    rules->scrape_landed(s.config());
+    check_landed("scrape " + s.key());
+    post_rule_round();
 }
 
 Daemon::Daemon(config::Config config, std::optional<config::LogLevel> level_override)
@@ -279,8 +395,12 @@ int Daemon::Impl::run() {
         schedule_watchdog(*interval);
     }
 
+    rules = std::make_unique<RuleRunner>(series, &store->database(), &metrics);
+    install_rules(config);  // retention and admission before the snapshot loads
     load_series_snapshot();
+    rules->restore(clock.now());
     if (!install_checks(config)) return exit_code::config;
+    begin_warmup(config);
     spdlog::info("{} probe target(s) and {} scrape(s) scheduled", config.targets.size(), config.scrapes.size());
     schedule_snapshot();
 
@@ -393,6 +513,8 @@ void Daemon::Impl::reload() {
     next.api.request_timeout = config.api.request_timeout;
     next.api.max_body_bytes = config.api.max_body_bytes;
     config = std::move(next);
+    install_rules(config);
+    run_rules(true);
     configure_logging(config.log, level_override);
     metrics.reload_succeeded(clock.now());
     notifier.ready("configuration reloaded");
@@ -407,6 +529,9 @@ void Daemon::Impl::begin_stop(const char* why) {
     watchdog_timer.cancel();
     if (scheduler) scheduler->stop();
     snapshot_timer.cancel();
+    rule_deadline_timer.cancel();
+    rule_safety_timer.cancel();
+    warmup_timer.cancel();
     shutdown_timer.expires_after(config.daemon.shutdown_timeout);
     shutdown_timer.async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;

@@ -64,6 +64,33 @@ SelfMetrics::SelfMetrics() : m_registry(std::make_shared<prometheus::Registry>()
     m_series_memory = &gauge(*m_registry, "tocsin_series_memory_bytes", "Estimated memory of the in-memory series store.");
     m_in_flight = &gauge(*m_registry, "tocsin_checks_in_flight", "Probes and scrapes running now.");
     m_queued = &gauge(*m_registry, "tocsin_checks_queued", "Probes and scrapes due but waiting for a concurrency slot.");
+    m_rule_evaluations = &prometheus::BuildCounter()
+                              .Name("tocsin_rule_evaluations_total")
+                              .Help("Rule evaluations, by rule.")
+                              .Register(*m_registry);
+    m_rule_failures = &prometheus::BuildCounter()
+                           .Name("tocsin_rule_evaluation_failures_total")
+                           .Help("Rule evaluations that failed (PromQL error, duplicate alert label sets), by rule.")
+                           .Register(*m_registry);
+    m_rule_duration = &prometheus::BuildHistogram()
+                           .Name("tocsin_rule_evaluation_duration_seconds")
+                           .Help("Time to evaluate one rule and update its alerts.")
+                           .Register(*m_registry)
+                           .Add({}, prometheus::Histogram::BucketBoundaries{1e-5, 1e-4, 1e-3, 0.01, 0.1, 1});
+    auto& alerts = prometheus::BuildGauge().Name("tocsin_alerts").Help("Active alerts by state.").Register(*m_registry);
+    m_alerts_pending = &alerts.Add({{"state", "pending"}});
+    m_alerts_firing = &alerts.Add({{"state", "firing"}});
+}
+
+void SelfMetrics::rule_evaluated(const std::string& rule, double seconds, bool ok) {
+    m_rule_evaluations->Add({{"rule", rule}}).Increment();
+    if (!ok) m_rule_failures->Add({{"rule", rule}}).Increment();
+    m_rule_duration->Observe(seconds);
+}
+
+void SelfMetrics::alerts(std::size_t pending, std::size_t firing) {
+    m_alerts_pending->Set(static_cast<double>(pending));
+    m_alerts_firing->Set(static_cast<double>(firing));
 }
 
 void SelfMetrics::probe_finished(const std::string& target, double seconds, bool success, const std::string& reason) {

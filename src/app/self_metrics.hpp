@@ -36,6 +36,8 @@ public:
     void scrape_finished(const std::string& job, const std::string& instance, double seconds, std::size_t samples,
                          const std::string& reason);
     void series_stats(std::size_t series, std::size_t memory_bytes);
+    void rule_evaluated(const std::string& rule, double seconds, bool ok);
+    void alerts(std::size_t pending, std::size_t firing);
 
 private:
     std::shared_ptr<prometheus::Registry> m_registry;
@@ -55,6 +57,11 @@ private:
     prometheus::Family<prometheus::Counter>* m_scrape_failures = nullptr;
     prometheus::Gauge* m_series = nullptr;
     prometheus::Gauge* m_series_memory = nullptr;
+    prometheus::Family<prometheus::Counter>* m_rule_evaluations = nullptr;
+    prometheus::Family<prometheus::Counter>* m_rule_failures = nullptr;
+    prometheus::Histogram* m_rule_duration = nullptr;
+    prometheus::Gauge* m_alerts_pending = nullptr;
+    prometheus::Gauge* m_alerts_firing = nullptr;
 };
 
 }  // namespace tocsin::app

@@ -1,0 +1,280 @@
+#include "rule_runner.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "self_metrics.hpp"
+#include "tocsin/promql/ast.hpp"
+#include "tocsin/rules/restore.hpp"
+#include "tocsin/store/rule_state_repository.hpp"
+#include "tocsin/store/transaction.hpp"
+
+namespace tocsin::app {
+
+namespace {
+
+std::int64_t to_ms(TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+const char* describe(rules::TransitionKind kind) {
+    switch (kind) {
+        case rules::TransitionKind::pending: return "pending";
+        case rules::TransitionKind::firing: return "firing";
+        case rules::TransitionKind::resolved: return "resolved";
+        case rules::TransitionKind::dropped: return "dropped (condition cleared while pending)";
+        case rules::TransitionKind::forgotten: return "forgotten";
+        case rules::TransitionKind::keep_firing_started: return "held firing (keep_firing_for)";
+        case rules::TransitionKind::keep_firing_ended: return "no longer held (condition back)";
+        case rules::TransitionKind::back_to_pending: return "back to pending";
+    }
+    return "?";
+}
+
+}  // namespace
+
+struct RuleRunner::Entry {
+    rules::AlertRule rule;
+    std::vector<std::vector<series::Matcher>> selectors;
+    bool dirty = true;
+};
+
+RuleRunner::RuleRunner(const series::SeriesStore& store, store::Database* db, SelfMetrics* metrics)
+    : m_store(store), m_engine(store), m_db(db), m_metrics(metrics) {}
+
+RuleRunner::~RuleRunner() = default;
+
+void RuleRunner::install(const std::vector<config::RuleConfig>& configs, const config::RulesConfig& options) {
+    m_options = options;
+    std::vector<std::unique_ptr<Entry>> next;
+    for (const auto& c : configs) {
+        auto same = std::find_if(m_rules.begin(), m_rules.end(),
+                                 [&](const auto& e) { return e && e->rule.config() == c; });
+        if (same != m_rules.end()) {
+            next.push_back(std::move(*same));
+            continue;
+        }
+        auto made = rules::AlertRule::make(c);
+        if (!made) {
+            // Validated at load; a failure here is a bug, not an operator error.
+            spdlog::error("rule {}: {}", c.name, made.error().message);
+            continue;
+        }
+        auto entry = std::make_unique<Entry>(Entry{std::move(*made), {}, true});
+        for (const promql::VectorSelector* s : promql::selectors(entry->rule.expr())) entry->selectors.push_back(s->matchers);
+        // A changed rule keeps the alerts of its previous version: same name,
+        // same alert identities; the state machine re-judges them at once.
+        auto old = std::find_if(m_rules.begin(), m_rules.end(),
+                                [&](const auto& e) { return e && e->rule.name() == c.name; });
+        if (old != m_rules.end()) {
+            for (auto alert : (*old)->rule.alerts()) entry->rule.restore(std::move(alert));
+        }
+        next.push_back(std::move(entry));
+    }
+    if (m_db != nullptr) {
+        store::RuleStateRepository repo(*m_db);
+        for (const auto& old : m_rules) {
+            if (!old) continue;
+            const bool kept = std::any_of(next.begin(), next.end(),
+                                          [&](const auto& e) { return e->rule.name() == old->rule.name(); });
+            if (!kept) {
+                if (Status s = repo.remove_rule(old->rule.name()); !s) {
+                    spdlog::warn("rule {}: cannot delete its saved state: {}", old->rule.name(), s.error().message);
+                }
+            }
+        }
+    }
+    m_rules = std::move(next);
+}
+
+void RuleRunner::restore(TimePoint now) {
+    if (m_db == nullptr) return;
+    store::RuleStateRepository repo(*m_db);
+    auto loaded = repo.load_all();
+    if (!loaded) {
+        spdlog::warn("cannot read saved rule state, starting without it: {}", loaded.error().message);
+        return;
+    }
+    for (const auto& w : loaded->warnings) spdlog::warn("saved rule state: {}", w);
+    const auto options = rules::RestoreOptions::from(m_options);
+    auto tx = store::Transaction::begin(*m_db);
+    for (auto& entry : m_rules) {
+        std::vector<store::RuleStateRow> rows;
+        for (const auto& row : loaded->rows) {
+            if (row.rule == entry->rule.name()) rows.push_back(row);
+        }
+        if (rows.empty()) continue;
+        auto report = rules::restore_state(entry->rule, rows, now, options);
+        for (const auto& alert : report.restored) {
+            (void)repo.save(rules::to_row(entry->rule.name(), alert, now));
+        }
+        for (const auto& d : report.discarded) {
+            spdlog::info("rule {}: not restoring {}: {}", entry->rule.name(), d.row.labels.to_string(), d.reason);
+            (void)repo.remove(entry->rule.name(), d.row.labels);
+        }
+        if (!report.restored.empty()) {
+            spdlog::info("rule {}: restored {} alert(s) from saved state", entry->rule.name(), report.restored.size());
+        }
+    }
+    if (tx) (void)tx->commit();
+}
+
+std::chrono::milliseconds RuleRunner::retention() const {
+    using std::chrono::milliseconds;
+    if (m_rules.empty()) return series::SeriesStore::k_default_retention;
+    milliseconds longest{0};
+    for (const auto& e : m_rules) {
+        // The bound: what the expression reads (ranges, offsets,
+        // subqueries; lookback for instant selectors), plus for and
+        // keep_firing_for, plus the lookback delta.
+        milliseconds need = promql::max_lookback(e->rule.expr()) +
+                            std::chrono::duration_cast<milliseconds>(e->rule.hold() + e->rule.keep_firing_for()) +
+                            std::chrono::minutes(5);
+        longest = std::max(longest, need);
+    }
+    return std::max(longest, series::SeriesStore::k_default_retention);
+}
+
+std::vector<std::vector<series::Matcher>> RuleRunner::admission_selectors() const {
+    std::vector<std::vector<series::Matcher>> out;
+    for (const auto& e : m_rules) out.insert(out.end(), e->selectors.begin(), e->selectors.end());
+    return out;
+}
+
+void RuleRunner::probe_landed(std::span<const tocsin::Sample> samples) {
+    for (auto& e : m_rules) {
+        if (e->dirty) continue;
+        e->dirty = std::any_of(e->selectors.begin(), e->selectors.end(), [&](const auto& matchers) {
+            return std::any_of(samples.begin(), samples.end(), [&](const tocsin::Sample& s) {
+                return std::all_of(matchers.begin(), matchers.end(),
+                                   [&](const series::Matcher& m) { return m.matches(s.labels.get(m.name())); });
+            });
+        });
+    }
+}
+
+// Whether the rule may read a series of this scrape: the scrape's own labels
+// (job, instance, configured ones) are known, the page's are not.
+bool RuleRunner::may_feed(const Entry& e, const config::ScrapeConfig& scrape) const {
+    auto known = [&](const std::string& name) -> std::optional<std::string_view> {
+        if (scrape.honor_labels) return std::nullopt;  // the page may override them
+        if (name == "job") return scrape.job;
+        if (name == "instance") return scrape.instance;
+        for (const auto& [k, v] : scrape.labels) {
+            if (k == name) return std::string_view(v);
+        }
+        return std::nullopt;
+    };
+    return std::any_of(e.selectors.begin(), e.selectors.end(), [&](const auto& matchers) {
+        return std::all_of(matchers.begin(), matchers.end(), [&](const series::Matcher& m) {
+            auto value = known(m.name());
+            return !value || m.matches(*value);
+        });
+    });
+}
+
+void RuleRunner::scrape_landed(const config::ScrapeConfig& scrape) {
+    for (auto& e : m_rules) {
+        if (!e->dirty && may_feed(*e, scrape)) e->dirty = true;
+    }
+}
+
+void RuleRunner::mark_all() {
+    for (auto& e : m_rules) e->dirty = true;
+}
+
+bool RuleRunner::has_dirty() const {
+    return std::any_of(m_rules.begin(), m_rules.end(), [](const auto& e) { return e->dirty; });
+}
+
+RuleRoundReport RuleRunner::evaluate(TimePoint now, bool all) {
+    RuleRoundReport report;
+    std::vector<std::pair<std::string, rules::RowChanges>> changes;
+    std::vector<std::string> touched;
+    for (auto& e : m_rules) {
+        if (!all && !e->dirty) {
+            // Not evaluated now, but its deadlines still count.
+        } else {
+            e->dirty = false;
+            const auto started = std::chrono::steady_clock::now();
+            auto value = m_engine.instant(e->rule.expr(), to_ms(now));
+            std::vector<tocsin::Sample> samples;
+            Result<std::vector<rules::Transition>> transitions = std::vector<rules::Transition>{};
+            if (!value) {
+                transitions = value.error();
+            } else if (value->type == promql::ValueType::scalar) {
+                samples.push_back(tocsin::Sample{Labels{}, value->scalar});
+                transitions = e->rule.eval(samples, now);
+            } else {
+                samples.reserve(value->vector.size());
+                for (auto& s : value->vector) samples.push_back(tocsin::Sample{std::move(s.labels), s.value});
+                transitions = e->rule.eval(samples, now);
+            }
+            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            ++report.evaluated;
+            if (!transitions) {
+                ++report.failed;
+                spdlog::warn("rule {}: evaluation failed: {}", e->rule.name(), transitions.error().message);
+                if (m_metrics) m_metrics->rule_evaluated(e->rule.name(), seconds, false);
+            } else {
+                if (m_metrics) m_metrics->rule_evaluated(e->rule.name(), seconds, true);
+                for (const auto& t : *transitions) {
+                    const bool loud = t.kind == rules::TransitionKind::firing || t.kind == rules::TransitionKind::resolved;
+                    if (loud) {
+                        spdlog::info("alert {}{}: {}", e->rule.name(), t.alert.labels.without({"alertname"}).to_string(),
+                                     describe(t.kind));
+                    } else {
+                        spdlog::debug("alert {}{}: {}", e->rule.name(), t.alert.labels.without({"alertname"}).to_string(),
+                                      describe(t.kind));
+                    }
+                }
+                report.transitions += transitions->size();
+                if (!transitions->empty()) changes.emplace_back(e->rule.name(), rules::row_changes(e->rule.name(), *transitions, now));
+                if (all) touched.push_back(e->rule.name());
+            }
+        }
+        for (const auto& alert : e->rule.alerts()) {
+            std::optional<TimePoint> due;
+            if (alert.state == rules::AlertState::pending) due = alert.active_at + e->rule.hold();
+            if (alert.state == rules::AlertState::firing && alert.keep_firing_since) {
+                due = *alert.keep_firing_since + e->rule.keep_firing_for();
+            }
+            if (due && *due > now && (!report.next_deadline || *due < *report.next_deadline)) report.next_deadline = due;
+        }
+    }
+    if (m_metrics) {
+        std::size_t pending = 0, firing = 0;
+        for (const auto& e : m_rules) {
+            for (const auto& a : e->rule.alerts()) {
+                pending += a.state == rules::AlertState::pending;
+                firing += a.state == rules::AlertState::firing;
+            }
+        }
+        m_metrics->alerts(pending, firing);
+    }
+    if (m_db != nullptr && (!changes.empty() || !touched.empty())) {
+        // Every transition of the round in one transaction; last_eval_at (the
+        // outage-tolerance clock) is refreshed by the periodic round only.
+        store::RuleStateRepository repo(*m_db);
+        auto tx = store::Transaction::begin(*m_db);
+        Status ok = tx ? Status(Ok{}) : Status(tx.error());
+        for (const auto& [rule, c] : changes) {
+            for (const auto& row : c.save) {
+                if (ok) ok = repo.save(row);
+            }
+            for (const auto& labels : c.remove) {
+                if (ok) ok = repo.remove(rule, labels);
+            }
+        }
+        for (const auto& rule : touched) {
+            if (ok) ok = repo.touch(rule, now);
+        }
+        if (ok) ok = tx->commit();
+        if (!ok) spdlog::error("cannot save rule state: {}", ok.error().message);
+    }
+    return report;
+}
+
+}  // namespace tocsin::app

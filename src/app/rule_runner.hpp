@@ -1,0 +1,82 @@
+// The daemon's rules: builds AlertRules from the config, evaluates them with
+// the PromQL engine over the series store when the checks that feed them
+// land (and when a `for` or keep_firing_for deadline passes, and
+// periodically as a safety net), and persists every transition in SQLite in
+// one transaction per evaluation round. No Asio and no clock reads: the
+// daemon passes `now` and arms its timers from what evaluate() returns.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tocsin/config/config.hpp"
+#include "tocsin/core/result.hpp"
+#include "tocsin/core/sample.hpp"
+#include "tocsin/promql/engine.hpp"
+#include "tocsin/rules/alert_rule.hpp"
+#include "tocsin/series/matcher.hpp"
+#include "tocsin/series/series_store.hpp"
+
+namespace tocsin::store {
+class Database;
+}
+
+namespace tocsin::app {
+
+class SelfMetrics;
+
+struct RuleRoundReport {
+    std::size_t evaluated = 0;
+    std::size_t failed = 0;
+    std::size_t transitions = 0;
+    // The earliest moment a pending alert's `for` or a firing alert's
+    // keep_firing_for hold ends: evaluate again then, not a tick later.
+    std::optional<TimePoint> next_deadline;
+};
+
+class RuleRunner {
+public:
+    // `db` may be null (no persistence); `metrics` may be null.
+    RuleRunner(const series::SeriesStore& store, store::Database* db, SelfMetrics* metrics);
+    ~RuleRunner();
+
+    // Replaces the rule set. A rule whose config is unchanged keeps its
+    // alerts; a removed rule's saved state is deleted. The config was
+    // validated at load, so building a rule cannot fail.
+    void install(const std::vector<config::RuleConfig>& rules, const config::RulesConfig& options);
+    // Puts saved state back (before the first evaluation after start-up).
+    void restore(TimePoint now);
+
+    // What the rules read, for the series store.
+    std::chrono::milliseconds retention() const;
+    std::vector<std::vector<series::Matcher>> admission_selectors() const;
+    std::size_t size() const { return m_rules.size(); }
+
+    // Marks the rules a landed check may feed.
+    void probe_landed(std::span<const tocsin::Sample> samples);
+    void scrape_landed(const config::ScrapeConfig& scrape);
+    void mark_all();
+    bool has_dirty() const;
+
+    // Evaluates the marked rules (every rule when `all`) at `now`.
+    RuleRoundReport evaluate(TimePoint now, bool all);
+
+private:
+    struct Entry;
+    bool may_feed(const Entry& rule, const config::ScrapeConfig& scrape) const;
+
+    const series::SeriesStore& m_store;
+    promql::Engine m_engine;
+    store::Database* m_db;
+    SelfMetrics* m_metrics;
+    config::RulesConfig m_options;
+    std::vector<std::unique_ptr<Entry>> m_rules;
+};
+
+}  // namespace tocsin::app
