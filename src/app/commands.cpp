@@ -9,6 +9,7 @@
 #include "tocsin/config/loader.hpp"
 #include "tocsin/core/exit_code.hpp"
 #include "tocsin/promql/test_runner.hpp"
+#include "tocsin/rules/scenario.hpp"
 
 namespace tocsin::app {
 
@@ -56,6 +57,48 @@ int command_promql_test(const CommandOptions& options) {
             }
             ++failed;
             std::cout << c.file << ':' << c.line << ": " << c.message << '\n';
+        }
+    }
+    std::cout << passed << " passed, " << failed << " failed\n";
+    if (rc == exit_code::ok && failed > 0) rc = exit_code::failure;
+    return rc;
+}
+
+int command_test(const CommandOptions& options) {
+    std::size_t passed = 0;
+    std::size_t failed = 0;
+    // Of several files' problems, the one to fix first decides the status:
+    // an unreadable file, then an invalid config, then a malformed scenario,
+    // then failing cases.
+    auto rank = [](int code) {
+        switch (code) {
+            case exit_code::no_input: return 4;
+            case exit_code::config: return 3;
+            case exit_code::data_error: return 2;
+            case exit_code::failure: return 1;
+            default: return 0;
+        }
+    };
+    int rc = exit_code::ok;
+    for (const auto& file : options.scenario_files) {
+        rules::ScenarioLoad load = rules::load_scenario_file(file);
+        if (!load.scenario) {
+            std::cout.flush();  // keep stdout and stderr in order when both go to one file
+            std::cerr << config::format_diagnostics(load.diagnostics);
+            int code = exit_code::data_error;
+            if (load.problem == rules::ScenarioProblem::unreadable) code = exit_code::no_input;
+            if (load.problem == rules::ScenarioProblem::invalid_config) code = exit_code::config;
+            if (rank(code) > rank(rc)) rc = code;
+            continue;
+        }
+        rules::ScenarioReport report = rules::run_scenario(*load.scenario);
+        for (const auto& c : report.cases) {
+            if (c.passed) {
+                ++passed;
+                continue;
+            }
+            ++failed;
+            for (const auto& line : c.failures) std::cout << c.file << ':' << c.line << ": " << line << '\n';
         }
     }
     std::cout << passed << " passed, " << failed << " failed\n";

@@ -32,6 +32,14 @@ int main(int argc, char** argv) {
         "Exit 0 when every eval passes, 1 when any fails, 65 on a script parse error, 66 when a file cannot be read");
     promql_test->add_option("files", options.test_files, "Test scripts (*.test)")->required()->type_name("FILE");
 
+    auto* test = app.add_subcommand(
+        "test",
+        "Run rule unit tests: scenario files with series, rules and expected alerts (docs/rules.md).\n"
+        "Prints each failing expectation as FILE:LINE: rule X at T: ..., then \"N passed, N failed\".\n"
+        "Exit 0 when every expectation holds, 1 when any fails, 65 for a malformed scenario,\n"
+        "66 when a file cannot be read, 78 when a referenced config has invalid rules");
+    test->add_option("files", options.scenario_files, "Scenario files (*.toml)")->required()->type_name("FILE");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -42,5 +50,6 @@ int main(int argc, char** argv) {
     if (check->parsed()) return command_check(options);
     if (version->parsed()) return command_version();
     if (promql_test->parsed()) return command_promql_test(options);
+    if (test->parsed()) return command_test(options);
     return tocsin::exit_code::usage;
 }

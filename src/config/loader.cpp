@@ -11,18 +11,22 @@
 
 namespace tocsin::config {
 
-LoadResult load_string(std::string_view toml_text, const std::string& source_name, const Environment& env) {
-    LoadResult result;
-    toml::table document;
-    try {
-        document = toml::parse(toml_text, source_name);
-    } catch (const toml::parse_error& e) {
-        // toml++ stops at the first syntax error; there is nothing more to check.
-        result.diagnostics.push_back(Diagnostic{source_name, e.source().begin.line, e.source().begin.column, "",
-                                                "syntax error: " + std::string(e.description())});
-        return result;
-    }
+namespace {
 
+// Parses the text; on a syntax error, adds its diagnostic and returns nullopt
+// (toml++ stops at the first one; there is nothing more to check).
+std::optional<toml::table> parse_document(std::string_view toml_text, const std::string& source_name,
+                                          std::vector<Diagnostic>& diagnostics) {
+    try {
+        return toml::parse(toml_text, source_name);
+    } catch (const toml::parse_error& e) {
+        diagnostics.push_back(Diagnostic{source_name, e.source().begin.line, e.source().begin.column, "",
+                                         "syntax error: " + std::string(e.description())});
+        return std::nullopt;
+    }
+}
+
+LoadContext make_context(std::string_view toml_text, const std::string& source_name, const Environment& env) {
     LoadContext ctx;
     ctx.file = source_name;
     ctx.env = &env;
@@ -30,10 +34,27 @@ LoadResult load_string(std::string_view toml_text, const std::string& source_nam
     std::error_code ec;
     auto absolute = std::filesystem::absolute(std::filesystem::path(source_name), ec);
     ctx.config_dir = (ec ? std::filesystem::path(source_name) : absolute).parent_path().string();
+    return ctx;
+}
+
+// Report in file order, however the sections were visited.
+void sort_diagnostics(std::vector<Diagnostic>& diagnostics) {
+    std::stable_sort(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
+        return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    });
+}
+
+}  // namespace
+
+LoadResult load_string(std::string_view toml_text, const std::string& source_name, const Environment& env) {
+    LoadResult result;
+    std::optional<toml::table> document = parse_document(toml_text, source_name, result.diagnostics);
+    if (!document) return result;
+    LoadContext ctx = make_context(toml_text, source_name, env);
 
     Config config;
     config.source_file = source_name;
-    TableReader root(ctx, document, "");
+    TableReader root(ctx, *document, "");
     read_daemon(root, config.daemon);
     read_storage(root, config.daemon, config.storage);
     read_log(root, config.log);
@@ -44,12 +65,23 @@ LoadResult load_string(std::string_view toml_text, const std::string& source_nam
     read_rules(root, config.rules);
     root.finish();
 
-    // Report in file order, however the sections were visited.
-    std::stable_sort(ctx.diagnostics.begin(), ctx.diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
-        return std::tie(a.line, a.column) < std::tie(b.line, b.column);
-    });
+    sort_diagnostics(ctx.diagnostics);
     result.diagnostics = std::move(ctx.diagnostics);
     if (result.diagnostics.empty()) result.config = std::move(config);
+    return result;
+}
+
+RulesLoadResult load_rules_string(std::string_view toml_text, const std::string& source_name) {
+    RulesLoadResult result;
+    std::optional<toml::table> document = parse_document(toml_text, source_name, result.diagnostics);
+    if (!document) return result;
+    // Rules read no environment; an empty one makes sure of it.
+    const Environment env{[](const std::string&) { return std::optional<std::string>{}; }};
+    LoadContext ctx = make_context(toml_text, source_name, env);
+    TableReader root(ctx, *document, "");
+    read_rules(root, result.rules);
+    sort_diagnostics(ctx.diagnostics);
+    result.diagnostics = std::move(ctx.diagnostics);
     return result;
 }
 

@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "table_reader.hpp"
+#include "tocsin/config/table_reader.hpp"
 
 namespace tocsin::config {
 

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "table_reader.hpp"
+#include "tocsin/config/table_reader.hpp"
 
 namespace tocsin::config {
 namespace {

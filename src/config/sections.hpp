@@ -2,7 +2,8 @@
 // get a function here and a line in loader.cpp.
 #pragma once
 
-#include "table_reader.hpp"
+#include "tocsin/config/rule_reader.hpp"
+#include "tocsin/config/table_reader.hpp"
 #include "tocsin/core/duration.hpp"
 #include "tocsin/config/config.hpp"
 
@@ -16,9 +17,9 @@ void read_api(TableReader& root, ApiConfig& out);
 
 void read_targets(TableReader& root, std::vector<TargetConfig>& out);
 void read_scrapes(TableReader& root, std::vector<ScrapeConfig>& out);
-// [rules] (rule engine settings) and [[rule]] (alerting rules): rule_sections.cpp.
+// [rules] (rule engine settings) and [[rule]] (alerting rules, read_rules in
+// rule_reader.hpp): rule_sections.cpp.
 void read_rules_section(TableReader& root, RulesConfig& out);
-void read_rules(TableReader& root, std::vector<RuleConfig>& out);
 
 // Parses HOST:PORT (IPv6 in brackets); returns an error message or empty.
 // Listen addresses must be IP literals or localhost; probe addresses may be

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "table_reader.hpp"
+#include "tocsin/config/table_reader.hpp"
 
 namespace tocsin::config {
 namespace {

@@ -1,6 +1,10 @@
 // Reads one TOML table into typed fields while collecting located problems.
 // Every accessor records its key as known, so finish() can flag the keys
 // nobody asked for as unknown, with a "did you mean" from the known ones.
+//
+// Public so that other TOML inputs (`tocsin test` scenarios) are read with the
+// config's schema for shared parts ([[rule]], see rule_reader.hpp) and report
+// problems the same way. Including it needs toml++.
 #pragma once
 
 #include <cstdint>
@@ -73,6 +77,13 @@ public:
     // Reports a missing key; for keys read with the accessors above.
     void require(std::string_view key);
     bool has(std::string_view key) const { return m_table.contains(key); }
+
+    // Reports a problem at byte `offset` of the decoded text of the string
+    // value `node` (of this table or nested in it), at its own line and
+    // column in the file; at the value itself, with `fallback_prefix` before
+    // the message, when the position cannot be worked out.
+    void error_inside(const toml::node* node, const std::string& key_path, std::size_t offset,
+                      const std::string& message, const std::string& fallback_prefix);
 
     void error(std::string_view key, std::string message);        // at the key's value
     void error_at_table(std::string message);                      // at the table itself
