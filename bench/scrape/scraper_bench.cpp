@@ -39,18 +39,29 @@ const std::vector<std::string>& pages() {
     return loaded;
 }
 
-void BM_ScrapeIngest100k(benchmark::State& state) {
+// The three page variants as the HTTP client hands them to the scraper.
+std::vector<net::HttpClientResult> fetched_pages() {
     std::vector<net::HttpClientResult> fetched(3);
     for (std::size_t i = 0; i < 3; ++i) {
         fetched[i].status = 200;
         fetched[i].content_type = "text/plain; version=0.0.4; charset=utf-8";
         fetched[i].body = pages()[i];
     }
+    return fetched;
+}
+
+// A scraper for the page's job and instance.
+auto bench_scraper() {
     config::ScrapeConfig config;
     config.job = "bench";
     config.url = "http://127.0.0.1:9/metrics";
     config.instance = "127.0.0.1:9";
-    auto scraper = scrape::Scraper::create(config);
+    return scrape::Scraper::create(config);
+}
+
+void BM_ScrapeIngest100k(benchmark::State& state) {
+    const std::vector<net::HttpClientResult> fetched = fetched_pages();
+    auto scraper = bench_scraper();
     series::SeriesStore store;
     store.set_retention(std::chrono::hours(1));
     std::int64_t t = 1'700'000'000'000;
@@ -77,17 +88,8 @@ namespace {
 // The periodic series snapshot of what one 100k page leaves in the store
 // after an hour of 10 s scrapes, to a file in the temp directory.
 void BM_SnapshotAfterScrapes100k(benchmark::State& state) {
-    std::vector<net::HttpClientResult> fetched(3);
-    for (std::size_t i = 0; i < 3; ++i) {
-        fetched[i].status = 200;
-        fetched[i].content_type = "text/plain; version=0.0.4";
-        fetched[i].body = pages()[i];
-    }
-    config::ScrapeConfig config;
-    config.job = "bench";
-    config.url = "http://127.0.0.1:9/metrics";
-    config.instance = "127.0.0.1:9";
-    auto scraper = scrape::Scraper::create(config);
+    const std::vector<net::HttpClientResult> fetched = fetched_pages();
+    auto scraper = bench_scraper();
     series::SeriesStore store;
     store.set_retention(std::chrono::milliseconds(state.range(0) * 1000));
     std::int64_t t = 1'700'000'000'000;

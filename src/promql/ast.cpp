@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "go_text.hpp"
+#include "tocsin/core/go_format.hpp"
 
 namespace tocsin::promql {
 namespace {
@@ -44,7 +44,7 @@ void append_at_and_offset(std::string& out, const AtModifier& at, Milliseconds o
             break;
         case AtModifier::Kind::timestamp:
             out += " @ ";
-            out += gotext::format_fixed(static_cast<double>(at.timestamp_ms) / 1000.0, 3);
+            out += gofmt::format_float(static_cast<double>(at.timestamp_ms) / 1000.0, 'f', 3);
             break;
         case AtModifier::Kind::start:
             out += " @ start()";
@@ -84,7 +84,7 @@ void append_selector_body(std::string& out, const VectorSelector& vs) {
         if (m.name() == "__name__" && m.type() == series::Matcher::equal && m.value() == vs.name) continue;
         std::string part = m.name();
         part += matcher_op(m.type());
-        part += gotext::quote(m.value());
+        part += gofmt::quote(m.value());
         parts.push_back(std::move(part));
     }
     out += vs.name;
@@ -103,9 +103,9 @@ void print(std::string& out, const Expr& e) {
         [&](const auto& n) {
             using T = std::decay_t<decltype(n)>;
             if constexpr (std::is_same_v<T, NumberLiteral>) {
-                out += gotext::format_float(n.value);
+                out += gofmt::format_float(n.value);
             } else if constexpr (std::is_same_v<T, StringLiteral>) {
-                out += gotext::quote(n.value);
+                out += gofmt::quote(n.value);
             } else if constexpr (std::is_same_v<T, VectorSelector>) {
                 append_selector_body(out, n);
                 append_at_and_offset(out, n.at, n.offset);

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "tocsin/core/clock.hpp"
+#include "tocsin/core/go_format.hpp"
 #include "tocsin/core/result.hpp"
 
 namespace tocsin::promql::go {
@@ -30,12 +31,9 @@ NumberParse parse_float(std::string_view s);
 // Go's math.NaN() bit pattern, so a parsed NaN is Prometheus' NaN.
 double nan_value() noexcept;
 
-// fmt's %v for a float64: shortest digits, exponent form below 1e-4 and from
-// 1e+06 on (two-digit exponent), +Inf, -Inf, NaN.
-std::string format_float(double v);
-
-// strconv.Quote: double quotes, Go escapes for control and invalid bytes.
-std::string quote(std::string_view s);
+// fmt's %v for a float64 and strconv.Quote, shared with the rules module.
+using gofmt::format_float;
+using gofmt::quote;
 
 // model.ParseDuration of prometheus/common v0.39 (Prometheus v2.42): units
 // y w d h m s ms, each at most once and in that order, "0" without unit,

@@ -3,7 +3,7 @@
 #include <array>
 #include <utility>
 
-#include "go_text.hpp"
+#include "tocsin/core/go_format.hpp"
 
 namespace tocsin::promql {
 namespace {
@@ -82,8 +82,8 @@ bool is_operator(Tok t) noexcept { return t >= Tok::add && t <= Tok::atan2; }
 
 std::string describe(const Token& t) {
     const auto shortened = [&] {
-        if (t.text.size() > 10) return gotext::quote_prefix(t.text, 10) + "...";
-        return gotext::quote(t.text);
+        if (t.text.size() > 10) return gofmt::quote_prefix(t.text, 10) + "...";
+        return gofmt::quote(t.text);
     };
     switch (t.type) {
         case Tok::eof:
@@ -93,9 +93,9 @@ std::string describe(const Token& t) {
         case Tok::comment:
             return "comment " + shortened();
         case Tok::identifier:
-            return "identifier " + gotext::quote(t.text);
+            return "identifier " + gofmt::quote(t.text);
         case Tok::metric_identifier:
-            return "metric identifier " + gotext::quote(t.text);
+            return "metric identifier " + gofmt::quote(t.text);
         case Tok::number:
             return "number " + shortened();
         case Tok::string:
@@ -114,7 +114,7 @@ std::string describe(const Token& t) {
 }
 
 char32_t Lexer::next_rune() {
-    const gotext::Rune r = gotext::decode_rune(m_input, m_pos);
+    const gofmt::Rune r = gofmt::decode_rune(m_input, m_pos);
     m_width = r.width;
     if (r.width == 0) return k_eof;
     m_pos += r.width;
@@ -224,7 +224,7 @@ bool Lexer::lex_statements(Token& out) {
                 next_rune();
                 out = emit(Tok::eqlc);
             } else if (t == '~') {
-                out = error("unexpected character after '=': " + gotext::quote_rune(t));
+                out = error("unexpected character after '=': " + gofmt::quote_rune(t));
             } else {
                 out = emit(Tok::eql);
             }
@@ -235,7 +235,7 @@ bool Lexer::lex_statements(Token& out) {
             if (t == '=') {
                 out = emit(Tok::neq);
             } else {
-                out = error("unexpected character after '!': " + gotext::quote_rune(t));
+                out = error("unexpected character after '!': " + gofmt::quote_rune(t));
             }
             return true;
         }
@@ -268,7 +268,7 @@ bool Lexer::lex_statements(Token& out) {
             return true;
         case ')':
             out = emit(Tok::right_paren);
-            if (--m_paren_depth < 0) out = error("unexpected right parenthesis " + gotext::quote_rune(r));
+            if (--m_paren_depth < 0) out = error("unexpected right parenthesis " + gofmt::quote_rune(r));
             return true;
         case '{':
             out = emit(Tok::left_brace);
@@ -277,7 +277,7 @@ bool Lexer::lex_statements(Token& out) {
             return true;
         case '[':
             if (m_bracket_open) {
-                out = error("unexpected left bracket " + gotext::quote_rune(r));
+                out = error("unexpected left bracket " + gofmt::quote_rune(r));
                 return true;
             }
             m_got_colon = false;
@@ -289,7 +289,7 @@ bool Lexer::lex_statements(Token& out) {
             return true;
         case ']':
             if (!m_bracket_open) {
-                out = error("unexpected right bracket " + gotext::quote_rune(r));
+                out = error("unexpected right bracket " + gofmt::quote_rune(r));
                 return true;
             }
             out = emit(Tok::right_bracket);
@@ -314,14 +314,14 @@ bool Lexer::lex_statements(Token& out) {
         }
         // Inside [...] any letter is taken for the subquery colon (sic).
         if (m_got_colon) {
-            out = error("unexpected colon " + gotext::quote_rune(r));
+            out = error("unexpected colon " + gofmt::quote_rune(r));
             return true;
         }
         out = emit(Tok::colon);
         m_got_colon = true;
         return true;
     }
-    out = error("unexpected character: " + gotext::quote_rune(r));
+    out = error("unexpected character: " + gofmt::quote_rune(r));
     return true;
 }
 
@@ -371,12 +371,12 @@ bool Lexer::lex_inside_braces(Token& out) {
             } else if (nr == '=') {
                 out = emit(Tok::neq);
             } else {
-                out = error("unexpected character after '!' inside braces: " + gotext::quote_rune(nr));
+                out = error("unexpected character after '!' inside braces: " + gofmt::quote_rune(nr));
             }
             return true;
         }
         case '{':
-            out = error("unexpected left brace " + gotext::quote_rune(r));
+            out = error("unexpected left brace " + gofmt::quote_rune(r));
             return true;
         case '}':
             out = emit(Tok::right_brace);
@@ -384,7 +384,7 @@ bool Lexer::lex_inside_braces(Token& out) {
             m_state = State::statements;
             return true;
         default:
-            out = error("unexpected character inside braces: " + gotext::quote_rune(r));
+            out = error("unexpected character inside braces: " + gofmt::quote_rune(r));
             return true;
     }
 }
@@ -406,7 +406,7 @@ Token Lexer::lex_string(char32_t quote) {
             if (failed) return e;
             continue;
         }
-        if (r == gotext::k_rune_error) return error("invalid UTF-8 rune");
+        if (r == gofmt::k_rune_error) return error("invalid UTF-8 rune");
         if (r == k_eof || r == '\n') return error("unterminated quoted string");
         if (r == quote) break;
     }
@@ -468,14 +468,14 @@ Token Lexer::lex_escape_error(char32_t quote, bool& failed) {
                 failed = false;
                 return {};
             }
-            return error("unknown escape sequence " + gotext::unicode_format(ch));
+            return error("unknown escape sequence " + gofmt::unicode_format(ch));
     }
     std::uint32_t x = 0;
     while (n > 0) {
         const auto d = static_cast<std::uint32_t>(ch == k_eof ? 16 : digit_value(ch));
         if (d >= base) {
             if (ch == k_eof) return error("escape sequence not terminated");
-            return error("illegal character " + gotext::unicode_format(ch) + " in escape sequence");
+            return error("illegal character " + gofmt::unicode_format(ch) + " in escape sequence");
         }
         x = x * base + d;
         --n;
@@ -489,7 +489,7 @@ Token Lexer::lex_escape_error(char32_t quote, bool& failed) {
 Token Lexer::lex_raw_string() {
     for (;;) {
         const char32_t r = next_rune();
-        if (r == gotext::k_rune_error) return error("invalid UTF-8 rune");
+        if (r == gofmt::k_rune_error) return error("invalid UTF-8 rune");
         if (r == k_eof) return error("unterminated raw string");
         if (r == '`') break;
     }
@@ -525,13 +525,13 @@ Token Lexer::lex_number_or_duration() {
         backup();
         return emit(Tok::duration);
     }
-    return error("bad number or duration syntax: " + gotext::quote(m_input.substr(m_start, m_pos - m_start)));
+    return error("bad number or duration syntax: " + gofmt::quote(m_input.substr(m_start, m_pos - m_start)));
 }
 
 Token Lexer::lex_duration() {
     if (scan_number()) return error("missing unit character in duration");
     if (!accept_remaining_duration()) {
-        return error("bad duration syntax: " + gotext::quote(m_input.substr(m_start, m_pos - m_start)));
+        return error("bad duration syntax: " + gofmt::quote(m_input.substr(m_start, m_pos - m_start)));
     }
     backup();
     return emit(Tok::duration);

@@ -9,7 +9,7 @@
 #include <optional>
 #include <variant>
 
-#include "go_text.hpp"
+#include "tocsin/core/go_format.hpp"
 #include "tocsin/promql/parser.hpp"
 
 namespace tocsin::promql {
@@ -93,7 +93,7 @@ long leading_exponent(std::string_view s) {
 GoNumber parse_go_number(std::string_view text) {
     if (auto i = parse_int_base0(text)) return {static_cast<double>(*i), {}};
     GoNumber out;
-    const std::string syntax = "strconv.ParseFloat: parsing " + gotext::quote(text) + ": invalid syntax";
+    const std::string syntax = "strconv.ParseFloat: parsing " + gofmt::quote(text) + ": invalid syntax";
     if (equals_lower(text, "inf") || equals_lower(text, "infinity")) {
         out.value = std::numeric_limits<double>::infinity();
         return out;
@@ -130,7 +130,7 @@ GoNumber parse_go_number(std::string_view text) {
     if (res.ec == std::errc::result_out_of_range) {
         if (leading_exponent(text) > 0) {
             out.value = std::numeric_limits<double>::infinity();
-            out.error = "strconv.ParseFloat: parsing " + gotext::quote(text) + ": value out of range";
+            out.error = "strconv.ParseFloat: parsing " + gofmt::quote(text) + ": value out of range";
         } else {
             // Go rounds underflow to a subnormal or zero without complaint.
             out.value = std::strtod(std::string(text).c_str(), nullptr);
@@ -157,7 +157,7 @@ std::variant<Milliseconds, std::string> parse_duration(std::string_view text) {
         {"s", 1000},
         {"ms", 1},
     };
-    const std::string invalid = "not a valid duration string: " + gotext::quote(text);
+    const std::string invalid = "not a valid duration string: " + gofmt::quote(text);
     // Same language as ^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$
     std::string_view amounts[7];
     std::size_t next_unit = 0;

@@ -14,7 +14,7 @@
 
 #include <re2/re2.h>
 
-#include "go_text.hpp"
+#include "tocsin/core/go_format.hpp"
 #include "lexer.hpp"
 #include "number.hpp"
 
@@ -154,24 +154,6 @@ bool is_label_name(std::string_view s) {
     return true;
 }
 
-void append_utf8(std::string& out, std::uint32_t r) {
-    if (r < 0x80) {
-        out += static_cast<char>(r);
-    } else if (r < 0x800) {
-        out += static_cast<char>(0xC0 | (r >> 6));
-        out += static_cast<char>(0x80 | (r & 0x3F));
-    } else if (r < 0x10000) {
-        out += static_cast<char>(0xE0 | (r >> 12));
-        out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (r & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (r >> 18));
-        out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (r & 0x3F));
-    }
-}
-
 // strutil.Unquote for a token the lexer already validated: Go escapes,
 // \x and octal give raw bytes, \u and \U give UTF-8; raw strings verbatim.
 std::string unquote(std::string_view quoted) {
@@ -219,10 +201,10 @@ std::string unquote(std::string_view quoted) {
                 out += static_cast<char>(hex(2));
                 break;
             case 'u':
-                append_utf8(out, hex(4));
+                gofmt::append_utf8(out, hex(4));
                 break;
             case 'U':
-                append_utf8(out, hex(8));
+                gofmt::append_utf8(out, hex(8));
                 break;
             default:
                 if (c >= '0' && c <= '7' && i + 2 < body.size()) {
@@ -303,8 +285,8 @@ std::optional<std::string> go_regex_error(const std::string& pattern) {
             if (re.error_code() == RE2::ErrorBadUTF8) {
                 // Go shows the text from the first bad byte on; RE2 shows nothing.
                 for (std::size_t i = 0; i < candidate.size();) {
-                    const gotext::Rune r = gotext::decode_rune(candidate, i);
-                    if (r.value == gotext::k_rune_error && r.width == 1) {
+                    const gofmt::Rune r = gofmt::decode_rune(candidate, i);
+                    if (r.value == gofmt::k_rune_error && r.width == 1) {
                         arg = candidate.substr(i);
                         break;
                     }
@@ -852,7 +834,7 @@ ExprPtr Parser::parse_call(const Token& name) {
     if (!parse_call_args(args, end)) return nullptr;
     const Function* f = find_function(name.text);
     if (f == nullptr) {
-        fail(name.pos, "unknown function with name " + gotext::quote(name.text));
+        fail(name.pos, "unknown function with name " + gofmt::quote(name.text));
         return nullptr;
     }
     std::uint32_t h = 0;
@@ -969,7 +951,7 @@ AtModifier* Parser::at_target(Expr& e) {
 void Parser::set_timestamp(Expr& e, double seconds, std::size_t end) {
     // float64(math.MaxInt64) and float64(math.MinInt64) are both 2^63 in magnitude.
     if (!std::isfinite(seconds) || seconds >= 9223372036854775808.0 || seconds <= -9223372036854775808.0) {
-        fail(e.range.start, "timestamp out of bounds for @ modifier: " + gotext::format_fixed(seconds, 6));
+        fail(e.range.start, "timestamp out of bounds for @ modifier: " + gofmt::format_float(seconds, 'f', 6));
         return;
     }
     AtModifier* at = at_target(e);
@@ -1032,7 +1014,7 @@ ValueType Parser::check(Expr& e) {
                 for (const auto& l2 : vm.include) {
                     if (l1 == l2) {
                         fail(operator_position(*b),
-                             "label " + gotext::quote(l1) + " must not occur in ON and GROUP clause at once");
+                             "label " + gofmt::quote(l1) + " must not occur in ON and GROUP clause at once");
                     }
                 }
             }
@@ -1048,19 +1030,19 @@ ValueType Parser::check(Expr& e) {
             b->matching.reset();
         } else if (is_set_operator(b->op)) {
             if (vm.card == Cardinality::one_to_many || vm.card == Cardinality::many_to_one) {
-                fail(e.range.start, "no grouping allowed for " + gotext::quote(to_string(b->op)) + " operation");
+                fail(e.range.start, "no grouping allowed for " + gofmt::quote(to_string(b->op)) + " operation");
             }
             if (vm.card != Cardinality::many_to_many) fail(e.range.start, "set operations must always be many-to-many");
         }
         if ((lt == ValueType::scalar || rt == ValueType::scalar) && is_set_operator(b->op)) {
             fail(e.range.start,
-                 "set operator " + gotext::quote(to_string(b->op)) + " not allowed in binary scalar expression");
+                 "set operator " + gofmt::quote(to_string(b->op)) + " not allowed in binary scalar expression");
         }
     } else if (auto* c = e.as<Call>()) {
         const Function& f = *c->function;
         const std::size_t nargs = f.arg_count;
         const std::size_t given = c->args.size();
-        const std::string name = gotext::quote(f.name);
+        const std::string name = gofmt::quote(f.name);
         if (f.variadic == 0) {
             if (nargs != given) {
                 fail(e.range.start, "expected " + std::to_string(nargs) + " argument(s) in call to " + name + ", got " +
@@ -1091,7 +1073,7 @@ ValueType Parser::check(Expr& e) {
         const ValueType t = check(*u->expr);
         if (!failed() && t != ValueType::scalar && t != ValueType::vector) {
             fail(e.range.start, "unary expression only allowed on expressions of type scalar or instant vector, got " +
-                                    gotext::quote(documented_name(t)));
+                                    gofmt::quote(documented_name(t)));
         }
     } else if (auto* sq = e.as<Subquery>()) {
         const ValueType t = check(*sq->expr);
@@ -1107,8 +1089,8 @@ ValueType Parser::check(Expr& e) {
                 // The last matcher is the one for the name outside the braces.
                 for (std::size_t i = 0; i + 1 < vs->matchers.size(); ++i) {
                     if (vs->matchers[i].name() == "__name__") {
-                        fail(e.range.start, "metric name must not be set twice: " + gotext::quote(vs->name) + " or " +
-                                                gotext::quote(vs->matchers[i].value()));
+                        fail(e.range.start, "metric name must not be set twice: " + gofmt::quote(vs->name) + " or " +
+                                                gofmt::quote(vs->matchers[i].value()));
                     }
                 }
             } else if (std::none_of(vs->matchers.begin(), vs->matchers.end(),

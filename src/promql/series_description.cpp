@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "go_compat.hpp"
+#include "tocsin/core/go_format.hpp"
 
 namespace tocsin::promql {
 
@@ -61,53 +62,12 @@ struct Utf8 {
     std::size_t size = 0;  // 0: invalid
 };
 
-// Strict UTF-8 decoding as Go's utf8.DecodeRuneInString (no overlongs, no
-// surrogates, nothing above U+10FFFF).
+// Go's utf8.DecodeRuneInString (no overlongs, no surrogates, nothing above
+// U+10FFFF), with size 0 for an invalid sequence.
 Utf8 decode_utf8(std::string_view s, std::size_t i) {
-    auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-    const unsigned char c = b(0);
-    if (c < 0x80) return {c, 1};
-    std::size_t len = 0;
-    std::uint32_t r = 0;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        r = c & 0x1fu;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        r = c & 0x0fu;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        r = c & 0x07u;
-    } else {
-        return {};
-    }
-    if (i + len > s.size()) return {};
-    for (std::size_t k = 1; k < len; ++k) {
-        if ((b(k) & 0xc0) != 0x80) return {};
-        r = (r << 6) | (b(k) & 0x3fu);
-    }
-    if ((len == 3 && r < 0x800) || (len == 4 && (r < 0x10000 || r > 0x10ffff)) || (r >= 0xd800 && r < 0xe000)) {
-        return {};
-    }
-    return {r, len};
-}
-
-void append_utf8(std::string& out, std::uint32_t r) {
-    if (r < 0x80) {
-        out += static_cast<char>(r);
-    } else if (r < 0x800) {
-        out += static_cast<char>(0xc0 | (r >> 6));
-        out += static_cast<char>(0x80 | (r & 0x3f));
-    } else if (r < 0x10000) {
-        out += static_cast<char>(0xe0 | (r >> 12));
-        out += static_cast<char>(0x80 | ((r >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (r & 0x3f));
-    } else {
-        out += static_cast<char>(0xf0 | (r >> 18));
-        out += static_cast<char>(0x80 | ((r >> 12) & 0x3f));
-        out += static_cast<char>(0x80 | ((r >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (r & 0x3f));
-    }
+    const gofmt::Rune r = gofmt::decode_rune(s, i);
+    if (r.value == gofmt::k_rune_error && r.width <= 1) return {};
+    return {static_cast<std::uint32_t>(r.value), r.width};
 }
 
 // The character at i quoted for a message: 'x', or its bytes in hex when it
@@ -574,7 +534,7 @@ private:
             return fail(at, "escape sequence is an invalid Unicode code point");
         }
         if (digits >= 4) {
-            append_utf8(out, static_cast<std::uint32_t>(v));
+            gofmt::append_utf8(out, static_cast<std::uint32_t>(v));
         } else {
             out += static_cast<char>(static_cast<unsigned char>(v));  // \x and octal are raw bytes
         }

@@ -1,7 +1,6 @@
 #include "go_format.hpp"
 
 #include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -50,76 +49,7 @@ bool valid_number_syntax(std::string_view s) {
     return i == s.size();
 }
 
-void append_exponent(std::string& out, int exp) {
-    out += 'e';
-    out += exp < 0 ? '-' : '+';
-    int a = exp < 0 ? -exp : exp;
-    if (a < 10) out += '0';
-    out += std::to_string(a);
-}
-
 }  // namespace
-
-std::string format_float(double v, char verb, int precision) {
-    if (std::isnan(v)) return "NaN";
-    if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-    char buf[512];
-    if (precision >= 0) {
-        // For finite values C's %e, %f and %g agree with Go's strconv, with
-        // trailing zeros of %g removed in both.
-        char spec[8] = {'%', '.', '*', verb, '\0'};
-        int n = std::snprintf(buf, sizeof buf, spec, precision, v);
-        if (n < 0) return "";
-        if (static_cast<std::size_t>(n) < sizeof buf) return std::string(buf, static_cast<std::size_t>(n));
-        std::string big(static_cast<std::size_t>(n) + 1, '\0');
-        std::snprintf(big.data(), big.size(), spec, precision, v);
-        big.resize(static_cast<std::size_t>(n));
-        return big;
-    }
-    if (verb == 'f') {
-        auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
-        return std::string(buf, res.ptr);
-    }
-    auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-    std::string_view sci(buf, static_cast<std::size_t>(res.ptr - buf));
-    if (verb == 'e') return std::string(sci);
-    // 'g', shortest: Go decides with an exponent threshold of 6.
-    std::string out;
-    if (sci.front() == '-') {
-        out += '-';
-        sci.remove_prefix(1);
-    }
-    std::size_t e_pos = sci.find('e');
-    std::string digits;
-    for (char c : sci.substr(0, e_pos)) {
-        if (c != '.') digits += c;
-    }
-    int exp = std::atoi(std::string(sci.substr(e_pos + 1)).c_str());
-    if (digits == "0") return out + "0";
-    if (exp < -4 || exp >= 6) {
-        out += digits[0];
-        if (digits.size() > 1) {
-            out += '.';
-            out.append(digits, 1);
-        }
-        append_exponent(out, exp);
-        return out;
-    }
-    int point = exp + 1;  // digits before the decimal point
-    if (point <= 0) {
-        out += "0.";
-        out.append(static_cast<std::size_t>(-point), '0');
-        out += digits;
-    } else if (static_cast<std::size_t>(point) >= digits.size()) {
-        out += digits;
-        out.append(static_cast<std::size_t>(point) - digits.size(), '0');
-    } else {
-        out.append(digits, 0, static_cast<std::size_t>(point));
-        out += '.';
-        out.append(digits, static_cast<std::size_t>(point));
-    }
-    return out;
-}
 
 std::optional<double> parse_float(std::string_view s, bool* range_error) {
     if (range_error != nullptr) *range_error = false;
@@ -182,33 +112,6 @@ std::string format_utc_time(std::int64_t unix_millis) {
         out += f;
     }
     out += " +0000 UTC";
-    return out;
-}
-
-std::string quote(std::string_view s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\a': out += "\\a"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\v': out += "\\v"; break;
-            default:
-                if (c < 0x20 || c == 0x7f) {
-                    char hex[8];
-                    std::snprintf(hex, sizeof hex, "\\x%02x", c);
-                    out += hex;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    out += '"';
     return out;
 }
 

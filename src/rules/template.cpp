@@ -133,11 +133,11 @@ std::string sprint(const Value& v, const TemplateData* data) {
         case Value::Kind::nil: return "<nil>";
         case Value::Kind::boolean: return v.b ? "true" : "false";
         case Value::Kind::integer: return std::to_string(v.i);
-        case Value::Kind::number: return gofmt::format_float_v(v.f);
+        case Value::Kind::number: return gofmt::format_float(v.f);
         case Value::Kind::string: return v.s;
         case Value::Kind::map: return map_string(*v.map);
         case Value::Kind::data:
-            return "{" + map_string(data->labels) + " map[]  " + gofmt::format_float_v(data->value) + "}";
+            return "{" + map_string(data->labels) + " map[]  " + gofmt::format_float(data->value) + "}";
     }
     return "";
 }
@@ -1346,7 +1346,7 @@ bool fn_humanize_timestamp(ExecState&, std::vector<Value>& a, Value& out, std::s
     }
     double ns = v * 1e9;
     if (ns > 9223372036854775807.0 || ns < -9223372036854775808.0) {
-        m = gofmt::format_float_v(v) + " cannot be represented as a nanoseconds timestamp since it overflows int64";
+        m = gofmt::format_float(v) + " cannot be represented as a nanoseconds timestamp since it overflows int64";
         return false;
     }
     auto nanos = ns >= 9223372036854775807.0 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(ns);

@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <sstream>
-#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -15,17 +14,14 @@
 
 using namespace std::chrono_literals;
 using testing::HasSubstr;
+using tocsin::test::daemon_config;
 using tocsin::test::http_get;
 using tocsin::test::NotifySocket;
 using tocsin::test::Process;
 using tocsin::test::TempDir;
+using tocsin::test::wait_for_log;
 
 namespace {
-
-std::string config_for(const TempDir& dir, int port, const std::string& extra = "") {
-    return "[daemon]\nstate_dir = \"" + dir.file("state") + "\"\nshutdown_timeout = \"3s\"\n\n[api]\nlisten = \"127.0.0.1:" +
-           std::to_string(port) + "\"\n" + extra;
-}
 
 double metric_value(const std::string& exposition, const std::string& name) {
     auto pos = exposition.find("\n" + name + " ");
@@ -38,7 +34,7 @@ double metric_value(const std::string& exposition, const std::string& name) {
 TEST(Daemon, ServesReloadsAndStopsGracefully) {
     TempDir dir;
     const int port = tocsin::test::free_port();
-    dir.write("tocsin.toml", config_for(dir, port));
+    dir.write("tocsin.toml", daemon_config(dir, port));
     NotifySocket notify(dir.file("notify.sock"));
     const std::string log = dir.file("tocsin.log");
 
@@ -59,7 +55,7 @@ TEST(Daemon, ServesReloadsAndStopsGracefully) {
     EXPECT_EQ(http_get(port, "/nope").status, 404);
 
     // A broken file is rejected with check's messages; the old config keeps running.
-    dir.write("tocsin.toml", config_for(dir, port, "request_timeout = \"ten seconds\"\n"));
+    dir.write("tocsin.toml", daemon_config(dir, port, "request_timeout = \"ten seconds\"\n"));
     daemon.signal(SIGHUP);
     ASSERT_TRUE(notify.wait_for("RELOADING=1", 10s));
     ASSERT_TRUE(notify.wait_for("READY=1", 10s));
@@ -71,7 +67,7 @@ TEST(Daemon, ServesReloadsAndStopsGracefully) {
                 HasSubstr(dir.file("tocsin.toml") + ":7:19: api.request_timeout: invalid duration \"ten seconds\""));
 
     // Fixed: accepted, metric back to 1.
-    dir.write("tocsin.toml", config_for(dir, port, "request_timeout = \"20s\"\n"));
+    dir.write("tocsin.toml", daemon_config(dir, port, "request_timeout = \"20s\"\n"));
     daemon.signal(SIGHUP);
     ASSERT_TRUE(notify.wait_for("RELOADING=1", 10s));
     ASSERT_TRUE(notify.wait_for("READY=1", 10s));
@@ -98,7 +94,7 @@ TEST(Daemon, RefusesToStartOnABadConfig) {
 
 // Runs `tocsin run` on a config whose state lives in `dir`; returns at exit.
 static tocsin::test::RunResult run_daemon_in(const TempDir& dir) {
-    dir.write("tocsin.toml", config_for(dir, tocsin::test::free_port()));
+    dir.write("tocsin.toml", daemon_config(dir, tocsin::test::free_port()));
     return tocsin::test::run_command({TOCSIN_BINARY, "run", "--config", dir.file("tocsin.toml")});
 }
 
@@ -122,13 +118,13 @@ TEST(Daemon, UnusableDatabasePathGivesIoError) {
 TEST(Daemon, PortInUseIsReportedWithTheKey) {
     TempDir dir;
     const int port = tocsin::test::free_port();
-    dir.write("tocsin.toml", config_for(dir, port));
+    dir.write("tocsin.toml", daemon_config(dir, port));
     NotifySocket notify(dir.file("notify.sock"));
     Process first({TOCSIN_BINARY, "run", "--config", dir.file("tocsin.toml")}, {"NOTIFY_SOCKET=" + notify.path()},
                   dir.file("first.log"));
     ASSERT_TRUE(notify.wait_for("READY=1", 30s));
     TempDir other;
-    other.write("tocsin.toml", config_for(other, port));
+    other.write("tocsin.toml", daemon_config(other, port));
     auto result = tocsin::test::run_command({TOCSIN_BINARY, "run", "--config", other.file("tocsin.toml")});
     EXPECT_EQ(result.exit_code, 71) << result.output;
     EXPECT_THAT(result.output, HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(port) + " (api.listen)"));
@@ -139,7 +135,7 @@ TEST(Daemon, PortInUseIsReportedWithTheKey) {
 TEST(Daemon, PingsTheSystemdWatchdogWhileHealthy) {
     TempDir dir;
     const int port = tocsin::test::free_port();
-    dir.write("tocsin.toml", config_for(dir, port));
+    dir.write("tocsin.toml", daemon_config(dir, port));
     NotifySocket notify(dir.file("notify.sock"));
     Process daemon({TOCSIN_BINARY, "run", "--config", dir.file("tocsin.toml")},
                    {"NOTIFY_SOCKET=" + notify.path(), "WATCHDOG_USEC=200000"}, dir.file("tocsin.log"));
@@ -153,7 +149,7 @@ TEST(Daemon, PingsTheSystemdWatchdogWhileHealthy) {
 TEST(Daemon, LogsInJournalFormatWhenStderrIsTheJournal) {
     TempDir dir;
     const int port = tocsin::test::free_port();
-    dir.write("tocsin.toml", config_for(dir, port) + "token = \"env:TEST_API_TOKEN\"\n");
+    dir.write("tocsin.toml", daemon_config(dir, port) + "token = \"env:TEST_API_TOKEN\"\n");
     const std::string log = dir.file("tocsin.log");
     dir.write("tocsin.log", "");
     struct stat st {};
@@ -178,25 +174,11 @@ TEST(Daemon, LogsInJournalFormatWhenStderrIsTheJournal) {
     }
 }
 
-namespace {
-
-// Polls a log file until it contains `needle` (an event, not a timer).
-bool wait_for_log(const std::string& log, const std::string& needle, std::chrono::seconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (tocsin::test::read_file(log).find(needle) != std::string::npos) return true;
-        std::this_thread::sleep_for(20ms);
-    }
-    return false;
-}
-
-}  // namespace
-
 TEST(Daemon, ProbesAndScrapesFeedTheSeriesStoreWhichSurvivesARestart) {
     TempDir dir;
     const int port = tocsin::test::free_port();
     const std::string self = "http://127.0.0.1:" + std::to_string(port);
-    dir.write("tocsin.toml", config_for(dir, port) +
+    dir.write("tocsin.toml", daemon_config(dir, port) +
                                  "\n[[target]]\nname = \"self\"\nurl = \"" + self + "/healthz\"\ninterval = \"1s\"\n"
                                  "\n[[target]]\nname = \"nothing\"\nurl = \"http://127.0.0.1:" +
                                  std::to_string(tocsin::test::free_port()) + "/\"\ninterval = \"1s\"\n"
@@ -227,7 +209,7 @@ TEST(Daemon, ACorruptSeriesSnapshotIsDiscardedWithAWarning) {
     std::filesystem::create_directories(dir.file("state"));
     dir.write("state/series.snapshot", "PNG\x89 definitely not a snapshot");
     const int port = tocsin::test::free_port();
-    dir.write("tocsin.toml", config_for(dir, port));
+    dir.write("tocsin.toml", daemon_config(dir, port));
     NotifySocket notify(dir.file("notify.sock"));
     Process daemon({TOCSIN_BINARY, "run", "--config", dir.file("tocsin.toml")}, {"NOTIFY_SOCKET=" + notify.path()},
                    dir.file("tocsin.log"));

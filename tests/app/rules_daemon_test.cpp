@@ -12,29 +12,17 @@
 
 using namespace std::chrono_literals;
 using testing::HasSubstr;
+using tocsin::test::daemon_config;
 using tocsin::test::http_get;
 using tocsin::test::NotifySocket;
 using tocsin::test::Process;
 using tocsin::test::TempDir;
+using tocsin::test::wait_for_log;
 
 namespace {
 
-std::string base_config(const TempDir& dir, int port) {
-    return "[daemon]\nstate_dir = \"" + dir.file("state") + "\"\nshutdown_timeout = \"3s\"\n\n[api]\nlisten = \"127.0.0.1:" +
-           std::to_string(port) + "\"\n";
-}
-
 std::string target(const std::string& name, const std::string& url) {
     return "\n[[target]]\nname = \"" + name + "\"\nurl = \"" + url + "\"\ninterval = \"1s\"\ntimeout = \"1s\"\n";
-}
-
-bool wait_for_log(const std::string& log, const std::string& needle, std::chrono::seconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (tocsin::test::read_file(log).find(needle) != std::string::npos) return true;
-        std::this_thread::sleep_for(20ms);
-    }
-    return false;
 }
 
 std::size_t count(const std::string& text, const std::string& needle) {
@@ -49,7 +37,7 @@ TEST(DaemonRules, AFailingProbeFiresItsAlertAndTheStateSurvivesKill9) {
     TempDir dir;
     const int port = tocsin::test::free_port();
     const std::string refused = "http://127.0.0.1:" + std::to_string(tocsin::test::free_port()) + "/";
-    dir.write("tocsin.toml", base_config(dir, port) + target("api", refused) +
+    dir.write("tocsin.toml", daemon_config(dir, port) + target("api", refused) +
                                  "\n[[rule]]\nname = \"ApiDown\"\nexpr = 'probe_success{target=\"api\"} == 0'\n"
                                  "summary = '{{ $labels.target }} is down'\n");
     const std::string log = dir.file("tocsin.log");
@@ -97,7 +85,7 @@ TEST(DaemonRules, ATargetRemovedByReloadGoesStaleAtOnce) {
     const std::string self = "http://127.0.0.1:" + std::to_string(port) + "/healthz";
     const std::string rule =
         "\n[[rule]]\nname = \"TempGone\"\nexpr = 'absent(probe_success{target=\"temp\"})'\n";
-    dir.write("tocsin.toml", base_config(dir, port) + target("temp", self) + rule);
+    dir.write("tocsin.toml", daemon_config(dir, port) + target("temp", self) + rule);
     const std::string log = dir.file("tocsin.log");
     NotifySocket notify(dir.file("notify.sock"));
     Process daemon({TOCSIN_BINARY, "run", "--config", dir.file("tocsin.toml")}, {"NOTIFY_SOCKET=" + notify.path()}, log);
@@ -106,7 +94,7 @@ TEST(DaemonRules, ATargetRemovedByReloadGoesStaleAtOnce) {
     ASSERT_TRUE(wait_for_log(log, "rules evaluating (every check has reported)", 20s)) << tocsin::test::read_file(log);
     const auto fired_before = count(tocsin::test::read_file(log), "alert TempGone{target=\"temp\"}: firing");
     EXPECT_EQ(fired_before, 0u) << tocsin::test::read_file(log);
-    dir.write("tocsin.toml", base_config(dir, port) + rule);
+    dir.write("tocsin.toml", daemon_config(dir, port) + rule);
     daemon.signal(SIGHUP);
     ASSERT_TRUE(wait_for_log(log, "configuration reloaded", 20s)) << tocsin::test::read_file(log);
     // Without the staleness marker the series would stay visible for the

@@ -50,6 +50,20 @@ std::string read_file(const std::string& path) {
     return s.str();
 }
 
+bool wait_for_log(const std::string& log, const std::string& needle, milliseconds timeout) {
+    auto deadline = steady_clock::now() + timeout;
+    while (steady_clock::now() < deadline) {
+        if (read_file(log).find(needle) != std::string::npos) return true;
+        std::this_thread::sleep_for(milliseconds(20));
+    }
+    return false;
+}
+
+std::string daemon_config(const TempDir& dir, int port, const std::string& extra) {
+    return "[daemon]\nstate_dir = \"" + dir.file("state") + "\"\nshutdown_timeout = \"3s\"\n\n[api]\nlisten = \"127.0.0.1:" +
+           std::to_string(port) + "\"\n" + extra;
+}
+
 std::string gzip_compress(const std::string& data) {
     z_stream zs{};
     deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY);

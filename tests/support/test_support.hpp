@@ -26,6 +26,15 @@ private:
 
 std::string read_file(const std::string& path);
 
+// Polls a log file until it contains `needle` (an event, not a timer);
+// false after the timeout.
+bool wait_for_log(const std::string& log, const std::string& needle, std::chrono::milliseconds timeout);
+
+// The [daemon] and [api] sections a daemon test starts from: state under
+// `dir`, a 3 s shutdown timeout, the API on 127.0.0.1:`port`; `extra` is
+// appended (more [api] keys, targets, rules).
+std::string daemon_config(const TempDir& dir, int port, const std::string& extra = "");
+
 // gzip-compresses `data` (one member), as an HTTP server would encode it.
 std::string gzip_compress(const std::string& data);
 

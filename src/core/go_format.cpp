@@ -1,4 +1,4 @@
-#include "go_text.hpp"
+#include "tocsin/core/go_format.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -6,31 +6,13 @@
 #include <cstdlib>
 #include <system_error>
 
-namespace tocsin::promql::gotext {
+namespace tocsin::gofmt {
 namespace {
 
 constexpr char k_hex[] = "0123456789abcdef";
 
 void append_hex(std::string& out, std::uint32_t v, int digits) {
     for (int i = digits - 1; i >= 0; --i) out += k_hex[(v >> (4 * i)) & 0xF];
-}
-
-void append_utf8(std::string& out, char32_t r) {
-    if (r < 0x80) {
-        out += static_cast<char>(r);
-    } else if (r < 0x800) {
-        out += static_cast<char>(0xC0 | (r >> 6));
-        out += static_cast<char>(0x80 | (r & 0x3F));
-    } else if (r < 0x10000) {
-        out += static_cast<char>(0xE0 | (r >> 12));
-        out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (r & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (r >> 18));
-        out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (r & 0x3F));
-    }
 }
 
 // One rune as strconv's appendEscapedRune writes it inside `quote` quotes.
@@ -98,6 +80,24 @@ void append_quoted(std::string& out, std::string_view s, std::size_t max_runes) 
 }
 
 }  // namespace
+
+void append_utf8(std::string& out, char32_t r) {
+    if (r < 0x80) {
+        out += static_cast<char>(r);
+    } else if (r < 0x800) {
+        out += static_cast<char>(0xC0 | (r >> 6));
+        out += static_cast<char>(0x80 | (r & 0x3F));
+    } else if (r < 0x10000) {
+        out += static_cast<char>(0xE0 | (r >> 12));
+        out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (r & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (r >> 18));
+        out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (r & 0x3F));
+    }
+}
 
 Rune decode_rune(std::string_view s, std::size_t pos) noexcept {
     if (pos >= s.size()) return {k_rune_error, 0};
@@ -187,62 +187,99 @@ std::string unicode_format(char32_t r) {
     return out;
 }
 
-std::string format_float(double v) {
-    if (std::isnan(v)) return "NaN";
-    if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-    if (v == 0) return std::signbit(v) ? "-0" : "0";
-    // Shortest round-trip digits, then laid out as Go's %g with shortest
-    // precision: exponent form when exp < -4 || exp >= 6 (eprec 6 for
-    // shortest, see strconv/ftoa.go).
+namespace {
+
+// The shortest round-trip digits of a finite v and its decimal exponent
+// (d.ddd × 10^exp), as strconv's shortest formatting finds them.
+struct ShortestDigits {
+    bool negative = false;
+    std::string digits;
+    int exp = 0;
+};
+
+ShortestDigits shortest_digits(double v) {
     char buf[64];
     const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
     std::string_view sci(buf, static_cast<std::size_t>(res.ptr - buf));
-    std::string out;
+    ShortestDigits out;
     if (sci.front() == '-') {
-        out += '-';
+        out.negative = true;
         sci.remove_prefix(1);
     }
     const std::size_t e_pos = sci.find('e');
-    std::string digits;
     for (char c : sci.substr(0, e_pos)) {
-        if (c != '.') digits += c;
+        if (c != '.') out.digits += c;
     }
-    const int exp = std::atoi(std::string(sci.substr(e_pos + 1)).c_str());
-    if (exp < -4 || exp >= 6) {
-        out += digits[0];
-        if (digits.size() > 1) {
-            out += '.';
-            out.append(digits, 1);
-        }
-        out += 'e';
-        out += exp < 0 ? '-' : '+';
-        const int a = exp < 0 ? -exp : exp;
-        if (a < 10) out += '0';
-        out += std::to_string(a);
-        return out;
-    }
-    const int dp = exp + 1;  // digits before the decimal point
-    if (dp <= 0) {
+    out.exp = std::atoi(std::string(sci.substr(e_pos + 1)).c_str());
+    return out;
+}
+
+// The digits laid out positionally, with `point` digits before the decimal
+// point, padded with zeros on either side.
+void append_positional(std::string& out, const std::string& digits, int point) {
+    if (point <= 0) {
         out += "0.";
-        out.append(static_cast<std::size_t>(-dp), '0');
+        out.append(static_cast<std::size_t>(-point), '0');
         out += digits;
-    } else if (static_cast<std::size_t>(dp) >= digits.size()) {
+    } else if (static_cast<std::size_t>(point) >= digits.size()) {
         out += digits;
-        out.append(static_cast<std::size_t>(dp) - digits.size(), '0');
+        out.append(static_cast<std::size_t>(point) - digits.size(), '0');
     } else {
-        out.append(digits, 0, static_cast<std::size_t>(dp));
+        out.append(digits, 0, static_cast<std::size_t>(point));
         out += '.';
-        out.append(digits, static_cast<std::size_t>(dp));
+        out.append(digits, static_cast<std::size_t>(point));
+    }
+}
+
+// d.ddde±XX with at least two exponent digits.
+void append_exponent_form(std::string& out, const std::string& digits, int exp) {
+    out += digits[0];
+    if (digits.size() > 1) {
+        out += '.';
+        out.append(digits, 1);
+    }
+    out += 'e';
+    out += exp < 0 ? '-' : '+';
+    const int a = exp < 0 ? -exp : exp;
+    if (a < 10) out += '0';
+    out += std::to_string(a);
+}
+
+}  // namespace
+
+std::string format_float(double v) { return format_float(v, 'g', -1); }
+
+std::string format_float(double v, char verb, int precision) {
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+    if (precision >= 0) {
+        // For finite values C's %e, %f and %g agree with Go's strconv, with
+        // trailing zeros of %g removed in both.
+        char buf[512];
+        char spec[8] = {'%', '.', '*', verb, '\0'};
+        int n = std::snprintf(buf, sizeof buf, spec, precision, v);
+        if (n < 0) return "";
+        if (static_cast<std::size_t>(n) < sizeof buf) return std::string(buf, static_cast<std::size_t>(n));
+        std::string big(static_cast<std::size_t>(n) + 1, '\0');
+        std::snprintf(big.data(), big.size(), spec, precision, v);
+        big.resize(static_cast<std::size_t>(n));
+        return big;
+    }
+    if (verb == 'e') {
+        char buf[64];
+        const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+        return std::string(buf, res.ptr);
+    }
+    const ShortestDigits d = shortest_digits(v);
+    std::string out = d.negative ? "-" : "";
+    // 'g' shortest: Go switches to exponent form below -4 and from 6 on
+    // (eprec 6 for shortest, see strconv/ftoa.go); 'f' never does.
+    if (verb == 'g' && (d.exp < -4 || d.exp >= 6)) {
+        append_exponent_form(out, d.digits, d.exp);
+    } else {
+        append_positional(out, d.digits, d.exp + 1);
     }
     return out;
 }
 
-std::string format_fixed(double v, int decimals) {
-    if (std::isnan(v)) return "NaN";
-    if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-    char buf[400];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
-
-}  // namespace tocsin::promql::gotext
+}  // namespace tocsin::gofmt
