@@ -201,7 +201,7 @@ Notes from the same run:
 Caveats: a shared 2-core VM, with other work possibly running (the busy-cores
 line above shows the whole machine during each window); nginx and the
 measuring script share the cores with the system under test. tocsin keeps
-every scraped series (no rules yet, so no admission filter) and writes its
+every scraped series (the benchmark config has no rules, so no admission filter) and writes its
 series snapshot every minute (`storage.snapshot_interval` default), which
 falls inside the window; Prometheus writes its WAL and head as usual with
 default flags (no head compaction happens in a run this short). Peak RSS of
