@@ -10,6 +10,20 @@ Labels::Labels(std::initializer_list<Label> labels) : m_labels(labels) { normali
 
 Labels::Labels(std::vector<Label> labels) : m_labels(std::move(labels)) { normalize(); }
 
+Labels Labels::from_sorted(std::vector<Label> labels) noexcept {
+    Labels out;
+    out.m_labels = std::move(labels);
+    return out;
+}
+
+bool Labels::erase(std::string_view name) {
+    auto it = std::lower_bound(m_labels.begin(), m_labels.end(), name,
+                               [](const Label& l, std::string_view n) { return l.name < n; });
+    if (it == m_labels.end() || it->name != name) return false;
+    m_labels.erase(it);
+    return true;
+}
+
 void Labels::normalize() {
     // stable_sort keeps input order among equal names, so "last wins" holds.
     std::stable_sort(m_labels.begin(), m_labels.end(), [](const Label& a, const Label& b) { return a.name < b.name; });

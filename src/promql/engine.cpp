@@ -52,6 +52,16 @@ Status Evaluator::add_samples(std::size_t n) {
     return Ok{};
 }
 
+series::LabelFilter Evaluator::grouping_filter(const PendingGrouping& g, bool drops_name) const {
+    std::vector<std::string> names = g.names;
+    if (g.without) {
+        names.push_back("__name__");
+    } else if (drops_name) {
+        std::erase(names, "__name__");
+    }
+    return m_store.label_filter(names, !g.without);
+}
+
 Result<Value> Evaluator::eval(const Expr& expr, std::int64_t ts) {
     if (const auto* n = expr.as<NumberLiteral>()) {
         Value v;
@@ -95,7 +105,7 @@ Result<Value> Evaluator::eval_unary(const Unary& u, std::int64_t ts) {
     }
     // -vector drops the metric name, as arithmetic does.
     for (auto& s : v.vector) {
-        s.labels = drop_metric_name(s.labels);
+        drop_metric_name_in_place(s.labels);
         s.value = -s.value;
     }
     if (auto st = check_unique_labels(v.vector); !st) return std::move(st).error();

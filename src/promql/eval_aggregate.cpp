@@ -107,6 +107,35 @@ void append_pair(std::string& key, const Label& l) {
     key += '\xff';
 }
 
+// Whether the aggregation reads only its grouping labels of each input
+// element (not topk/bottomk, which return the elements, nor count_values,
+// which adds a label) and its argument can take the hint: a selector or a
+// range function over one.
+bool grouping_hint_applies(const Aggregate& a) {
+    switch (a.op) {
+        case AggregateOp::sum:
+        case AggregateOp::avg:
+        case AggregateOp::min:
+        case AggregateOp::max:
+        case AggregateOp::count:
+        case AggregateOp::group:
+        case AggregateOp::stddev:
+        case AggregateOp::stdvar:
+        case AggregateOp::quantile:
+            break;
+        default:
+            return false;
+    }
+    const Expr& arg = unwrap_parens(*a.expr);
+    if (arg.is<VectorSelector>()) return true;
+    if (const auto* c = arg.as<Call>()) {
+        for (const auto& x : c->args) {
+            if (x->type == ValueType::matrix) return true;
+        }
+    }
+    return false;
+}
+
 }  // namespace
 
 Result<Value> Evaluator::eval_aggregate(const Aggregate& a, std::int64_t ts) {
@@ -122,7 +151,9 @@ Result<Value> Evaluator::eval_aggregate(const Aggregate& a, std::int64_t ts) {
             param = p->scalar;
         }
     }
+    if (grouping_hint_applies(a)) m_grouping = PendingGrouping{a.without, a.grouping};
     auto input = eval(*a.expr, ts);
+    m_grouping.reset();
     if (!input) return input;
     const Vector& in = input->vector;
 

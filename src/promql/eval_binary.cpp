@@ -190,7 +190,7 @@ Result<Vector> vector_binop(BinaryOp op, Vector& lhs_in, Vector& rhs_in, const V
             continue;
         }
         Labels metric = result_metric(ls.labels, rs.labels, op, m);
-        if (return_bool) metric = drop_metric_name(metric);
+        if (return_bool) drop_metric_name_in_place(metric);
 
         auto group = matched.find(sig);
         if (m.card == Cardinality::one_to_one) {
@@ -269,7 +269,7 @@ Result<Value> Evaluator::eval_binary(const Binary& b, std::int64_t ts) {
             auto v = kernels::vector_scalar_binop(aop, s.value, scalar, lscalar, b.return_bool);
             if (!v) continue;
             s.value = *v;
-            if (drop) s.labels = drop_metric_name(s.labels);
+            if (drop) drop_metric_name_in_place(s.labels);
             out.vector.push_back(std::move(s));
         }
     } else {

@@ -7,6 +7,7 @@
 // that compute a new value (math, clamp*, round, timestamp, date functions,
 // histogram_quantile) drop it; sort, label_replace and label_join keep it.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <numbers>
 #include <string>
@@ -208,6 +209,7 @@ Result<Value> Evaluator::eval_timestamp_of_selector(const VectorSelector& sel, s
 Result<Value> Evaluator::eval_range_call(const Call& call, std::size_t matrix_index, std::int64_t ts) {
     const FunctionId id = call.function->id;
     const std::optional<PendingFilter> filter = std::exchange(m_filter, std::nullopt);
+    const std::optional<PendingGrouping> grouping = std::exchange(m_grouping, std::nullopt);
     auto filtered_out = [&](double v) {
         return filter && !kernels::vector_scalar_binop(filter->op, v, filter->scalar, filter->scalar_on_left, false);
     };
@@ -229,18 +231,29 @@ Result<Value> Evaluator::eval_range_call(const Call& call, std::size_t matrix_in
         const std::int64_t maxt = selector_time(ms->selector.at, ms->selector.offset, ts);
         const std::int64_t mint = maxt - ms->range.count();
         if (has_name_equality(ms->selector)) may_collide = false;
-        const auto refs = m_store.select(ms->selector.matchers);
-        for (const auto ref : refs) {
+        // Series are read in memory order (an unordered select walks slots
+        // upwards, and chunks were allocated scrape by scrape in about that
+        // order), with their records and chunks prefetched a few series
+        // ahead; only the results kept are then put in label order, the
+        // order 2.42's Select gives and its later steps (sum's rounding,
+        // error messages, sort's ties) depend on.
+        const auto refs = m_store.select(ms->selector.matchers, series::SelectOrder::unordered);
+        struct Kept {
+            std::size_t index;
+            double value;
+        };
+        std::vector<Kept> kept;
+        constexpr std::size_t k_ahead = 8;
+        for (std::size_t i = 0; i < refs.size(); ++i) {
+            if (i + 2 * k_ahead < refs.size()) m_store.prefetch_record(refs[i + 2 * k_ahead]);
+            if (i + k_ahead < refs.size()) m_store.prefetch_samples(refs[i + k_ahead]);
             m_buffer.clear();
-            series::SampleCursor cursor = m_store.cursor(ref, mint, maxt);
-            series::Sample s;
-            while (cursor.next(s)) {
-                if (!is_stale_marker(s.v)) m_buffer.push_back(s);
-            }
+            if (m_store.samples(refs[i], mint, maxt, m_buffer) == 0) continue;
+            std::erase_if(m_buffer, [](const series::Sample& s) { return std::bit_cast<std::uint64_t>(s.v) == k_stale_nan_bits; });
             if (m_buffer.empty()) continue;
             any_window = true;
             if (id == FunctionId::absent_over_time) break;
-            set_samples(before + out.size());
+            set_samples(before + kept.size());
             if (auto st = add_samples(m_buffer.size()); !st) return std::move(st).error();
             auto r = range_kernel(id, m_buffer, mint, maxt, ts, scalars, matrix_index);
             if (!r) return std::move(r).error();
@@ -248,9 +261,24 @@ Result<Value> Evaluator::eval_range_call(const Call& call, std::size_t matrix_in
             // The parent comparison drops it; when no two results can share
             // labels, nobody needs to see it.
             if (!may_collide && filtered_out(**r)) continue;
-            Labels labels = m_store.labels(ref);
-            if (drop_name) labels = drop_metric_name(labels);
-            out.push_back(VectorSample{std::move(labels), **r});
+            kept.push_back(Kept{i, **r});
+        }
+        std::vector<series::SeriesRef> kept_refs;
+        kept_refs.reserve(kept.size());
+        for (const Kept& k : kept) kept_refs.push_back(refs[k.index]);
+        out.reserve(kept.size());
+        // Under an aggregation that reads only its grouping labels (and when
+        // no two results can collide, which would be an error), build only those.
+        static const std::string k_name_label[] = {"__name__"};
+        const series::LabelFilter only = grouping && !may_collide ? grouping_filter(*grouping, drop_name)
+                                         : drop_name             ? m_store.label_filter(k_name_label, false)
+                                                                 : m_store.label_filter({}, false);
+        const std::vector<std::uint32_t> order = m_store.label_order(kept_refs);
+        for (std::size_t k = 0; k < order.size(); ++k) {
+            // Label order is not memory order: fetch records and label arrays ahead.
+            if (k + 2 * k_ahead < order.size()) m_store.prefetch_record(kept_refs[order[k + 2 * k_ahead]]);
+            if (k + k_ahead < order.size()) m_store.prefetch_labels(kept_refs[order[k + k_ahead]]);
+            out.push_back(VectorSample{m_store.labels(kept_refs[order[k]], only), kept[order[k]].value});
         }
     } else if (const auto* sq = arg.as<Subquery>()) {
         std::int64_t end = 0;
@@ -269,7 +297,7 @@ Result<Value> Evaluator::eval_range_call(const Call& call, std::size_t matrix_in
                                   start, end, ts, scalars, matrix_index);
             if (!r) return std::move(r).error();
             if (!*r) continue;
-            out.push_back(VectorSample{drop_name ? drop_metric_name(s.labels) : std::move(s.labels), **r});
+            out.push_back(VectorSample{drop_name ? drop_metric_name(std::move(s.labels)) : std::move(s.labels), **r});
         }
     } else {
         return Error::make(ErrorCategory::internal, "range function without a range argument");
@@ -313,12 +341,12 @@ Result<Value> Evaluator::eval_call(const Call& call, std::int64_t ts) {
     Vector out;
     bool check = true;  // whether labels may now collide
     if (auto fn = math_function(id)) {
-        for (auto& s : args[0].vector) out.push_back(VectorSample{drop_metric_name(s.labels), kernels::math_fn(*fn, s.value)});
+        for (auto& s : args[0].vector) out.push_back(VectorSample{drop_metric_name(std::move(s.labels)), kernels::math_fn(*fn, s.value)});
     } else if (auto part = date_function(id)) {
         if (args.empty()) {
             out.push_back(VectorSample{Labels{}, kernels::date_part_at(*part, ts)});
         } else {
-            for (auto& s : args[0].vector) out.push_back(VectorSample{drop_metric_name(s.labels), kernels::date_part(*part, s.value)});
+            for (auto& s : args[0].vector) out.push_back(VectorSample{drop_metric_name(std::move(s.labels)), kernels::date_part(*part, s.value)});
         }
     } else {
         switch (id) {
@@ -331,26 +359,26 @@ Result<Value> Evaluator::eval_call(const Call& call, std::int64_t ts) {
             }
             case FunctionId::vector: out.push_back(VectorSample{Labels{}, args[0].scalar}); break;
             case FunctionId::timestamp:
-                for (auto& s : args[0].vector) out.push_back(VectorSample{drop_metric_name(s.labels), kernels::timestamp_seconds(ts)});
+                for (auto& s : args[0].vector) out.push_back(VectorSample{drop_metric_name(std::move(s.labels)), kernels::timestamp_seconds(ts)});
                 break;
             case FunctionId::clamp: {
                 const double lo = args[1].scalar;
                 const double hi = args[2].scalar;
                 if (hi < lo) break;
                 for (auto& s : args[0].vector) {
-                    out.push_back(VectorSample{drop_metric_name(s.labels), *kernels::clamp(s.value, lo, hi)});
+                    out.push_back(VectorSample{drop_metric_name(std::move(s.labels)), *kernels::clamp(s.value, lo, hi)});
                 }
                 break;
             }
             case FunctionId::clamp_min:
-                for (auto& s : args[0].vector) out.push_back(VectorSample{drop_metric_name(s.labels), kernels::clamp_min(s.value, args[1].scalar)});
+                for (auto& s : args[0].vector) out.push_back(VectorSample{drop_metric_name(std::move(s.labels)), kernels::clamp_min(s.value, args[1].scalar)});
                 break;
             case FunctionId::clamp_max:
-                for (auto& s : args[0].vector) out.push_back(VectorSample{drop_metric_name(s.labels), kernels::clamp_max(s.value, args[1].scalar)});
+                for (auto& s : args[0].vector) out.push_back(VectorSample{drop_metric_name(std::move(s.labels)), kernels::clamp_max(s.value, args[1].scalar)});
                 break;
             case FunctionId::round: {
                 const double to = scalar_arg(1, 1.0);
-                for (auto& s : args[0].vector) out.push_back(VectorSample{drop_metric_name(s.labels), kernels::round_to(s.value, to)});
+                for (auto& s : args[0].vector) out.push_back(VectorSample{drop_metric_name(std::move(s.labels)), kernels::round_to(s.value, to)});
                 break;
             }
             case FunctionId::sort:

@@ -11,6 +11,7 @@
 // - A subquery `e[range:step]` at t evaluates e at every multiple of step in
 //   [t - range, t] (t after @ and offset) and presents the results as a range.
 #include <map>
+#include <utility>
 
 #include "evaluator.hpp"
 
@@ -33,13 +34,19 @@ std::int64_t Evaluator::selector_time(const AtModifier& at, Milliseconds offset,
 }
 
 Result<Value> Evaluator::eval_vector_selector(const VectorSelector& sel, std::int64_t ts, bool with_timestamps) {
+    const std::optional<PendingGrouping> grouping = std::exchange(m_grouping, std::nullopt);
+    std::optional<series::LabelFilter> filter;
+    if (grouping && !with_timestamps) filter = grouping_filter(*grouping, /*drops_name=*/false);
     const std::int64_t ref_time = selector_time(sel.at, sel.offset, ts);
     const std::int64_t min_time = ref_time - m_options.lookback_delta.count();
     Value out;
     out.type = ValueType::vector;
     const auto refs = m_store.select(sel.matchers);
     out.vector.reserve(refs.size());
-    for (const auto ref : refs) {
+    constexpr std::size_t k_ahead = 8;
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+        if (i + k_ahead < refs.size()) m_store.prefetch_record(refs[i + k_ahead]);
+        const auto ref = refs[i];
         series::Sample last;
         bool found = false;
         // Evaluating at (or after) the newest sample, as rules do, needs no decoding.
@@ -56,9 +63,9 @@ Result<Value> Evaluator::eval_vector_selector(const VectorSelector& sel, std::in
         }
         if (!found || is_stale_marker(last.v)) continue;
         if (with_timestamps) {
-            out.vector.push_back(VectorSample{drop_metric_name(m_store.labels(ref)), kernels::timestamp_seconds(last.t)});
+            out.vector.push_back(VectorSample{m_store.labels_without_metric_name(ref), kernels::timestamp_seconds(last.t)});
         } else {
-            out.vector.push_back(VectorSample{m_store.labels(ref), last.v});
+            out.vector.push_back(VectorSample{filter ? m_store.labels(ref, *filter) : m_store.labels(ref), last.v});
         }
     }
     if (auto st = add_samples(out.vector.size()); !st) return std::move(st).error();

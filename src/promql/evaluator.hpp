@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels.hpp"
@@ -29,6 +30,12 @@ const Expr& unwrap_parens(const Expr& expr);
 
 // Label-set helpers in the spirit of Prometheus' labels.Builder.
 Labels drop_metric_name(const Labels& labels);
+// The same in place, for label sets the caller owns: no copy of the rest.
+inline void drop_metric_name_in_place(Labels& labels) { labels.erase("__name__"); }
+inline Labels drop_metric_name(Labels&& labels) {
+    labels.erase("__name__");
+    return std::move(labels);
+}
 // Fails with 2.42's message when two elements share a label set.
 Status check_unique_labels(const Vector& vector);
 
@@ -71,6 +78,21 @@ public:
         bool scalar_on_left;
     };
     std::optional<PendingFilter> m_filter;
+
+    // The grouping of an aggregation (sum, avg, min, max, count, group,
+    // stddev, stdvar, quantile) whose argument is a selector or a range
+    // function: the aggregation reads nothing but these labels, so the
+    // argument may build only them. Purely an optimisation hint; taken (and
+    // cleared) by the next selector or range-function call.
+    struct PendingGrouping {
+        bool without;
+        std::vector<std::string> names;
+    };
+    std::optional<PendingGrouping> m_grouping;
+    // The store filter for a grouping hint: `by` keeps the listed labels
+    // (minus __name__ when the result drops it), `without` drops them and
+    // __name__.
+    series::LabelFilter grouping_filter(const PendingGrouping& g, bool drops_name) const;
 
 private:
     Result<Value> eval_range_call(const Call& call, std::size_t matrix_index, std::int64_t ts);

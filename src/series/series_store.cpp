@@ -114,14 +114,14 @@ bool SampleCursor::open_next_chunk() noexcept {
         m_chunk = c->next;
         if (c->max_t < m_mint) continue;
         if (c->min_t > m_maxt) break;
-        m_decoder = XorDecoder(c->data(), c->bits, c->count, c->min_t);
+        m_decoder = XorDecoder(c->data(), c->bits, chunk_readable(*c), c->count, c->min_t);
         return true;
     }
     m_chunk = nullptr;
     if (m_head_pending) {
         m_head_pending = false;
         if (m_head_count > 0 && m_head_max_t >= m_mint && m_head_min_t <= m_maxt) {
-            m_decoder = XorDecoder(m_head, m_head_bits, m_head_count, m_head_min_t);
+            m_decoder = XorDecoder(m_head, m_head_bits, m_head_readable, m_head_count, m_head_min_t);
             return true;
         }
     }
@@ -300,10 +300,18 @@ bool SeriesStore::Impl::labels_less(std::uint32_t a, std::uint32_t b) const {
 }
 
 void SeriesStore::Impl::sort_by_labels(std::vector<std::uint32_t>& slots) const {
-    const auto less = [&](std::uint32_t a, std::uint32_t b) { return labels_less(a, b); };
+    const std::vector<std::uint32_t> order = label_order(slots);
+    std::vector<std::uint32_t> sorted(slots.size());
+    for (std::size_t p = 0; p < order.size(); ++p) sorted[p] = slots[order[p]];
+    slots = std::move(sorted);
+}
+
+std::vector<std::uint32_t> SeriesStore::Impl::label_order(std::span<const std::uint32_t> slots) const {
+    std::vector<std::uint32_t> order(slots.size());
+    for (std::size_t p = 0; p < order.size(); ++p) order[p] = static_cast<std::uint32_t>(p);
     if (slots.size() <= 64) {
-        std::sort(slots.begin(), slots.end(), less);
-        return;
+        std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return labels_less(slots[a], slots[b]); });
+        return order;
     }
     // Many series: rank the strings they use once, then sort integer keys
     // (rank + 1 per name and value, zero-padded so a prefix sorts first)
@@ -339,22 +347,43 @@ void SeriesStore::Impl::sort_by_labels(std::vector<std::uint32_t>& slots) const 
             }
         }
     }
+    // When the varying columns' ranks fit in 64 bits together (the usual
+    // case: a few labels with a few hundred values), one integer per row
+    // decides the order: sort (key, position) pairs.
+    const auto bits_for = [](std::uint32_t max_rank) { return static_cast<unsigned>(std::bit_width(max_rank)); };
+    unsigned total_bits = 0;
+    std::vector<unsigned> widths;
+    for (std::size_t c : varying) {
+        std::uint32_t hi = 0;
+        for (std::size_t p = 0; p < slots.size(); ++p) hi = std::max(hi, keys[p * stride + c]);
+        widths.push_back(bits_for(hi));
+        total_bits += widths.back();
+    }
+    if (total_bits <= 64) {
+        std::vector<std::pair<std::uint64_t, std::uint32_t>> packed(slots.size());
+        for (std::size_t p = 0; p < slots.size(); ++p) {
+            std::uint64_t k = 0;
+            for (std::size_t v = 0; v < varying.size(); ++v) {
+                k = (k << widths[v]) | keys[p * stride + varying[v]];
+            }
+            packed[p] = {k, static_cast<std::uint32_t>(p)};
+        }
+        std::sort(packed.begin(), packed.end());
+        for (std::size_t p = 0; p < packed.size(); ++p) order[p] = packed[p].second;
+        return order;
+    }
     if (varying.size() < stride) {
         for (std::size_t p = 0; p < slots.size(); ++p) {
             for (std::size_t k = 0; k < varying.size(); ++k) keys[p * varying.size() + k] = keys[p * stride + varying[k]];
         }
         stride = varying.size();
     }
-    std::vector<std::uint32_t> order(slots.size());
-    for (std::size_t p = 0; p < order.size(); ++p) order[p] = static_cast<std::uint32_t>(p);
     std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
         const std::uint32_t* x = keys.data() + std::size_t{a} * stride;
         const std::uint32_t* y = keys.data() + std::size_t{b} * stride;
         return std::lexicographical_compare(x, x + stride, y, y + stride);
     });
-    std::vector<std::uint32_t> sorted(slots.size());
-    for (std::size_t p = 0; p < order.size(); ++p) sorted[p] = slots[order[p]];
-    slots = std::move(sorted);
+    return order;
 }
 
 std::vector<std::uint32_t> SeriesStore::Impl::select_slots(std::span<const Matcher> matchers) const {
@@ -479,6 +508,8 @@ void SeriesStore::Impl::ensure_head(Series& s, std::size_t bytes) {
     cap = std::min<std::size_t>(std::max(cap, bytes), std::numeric_limits<std::uint16_t>::max());
     void* grown = std::realloc(s.head, cap);
     if (grown == nullptr) throw std::bad_alloc();
+    // Zeroed, so readers may load whole words past the stream's end.
+    std::memset(static_cast<std::uint8_t*>(grown) + s.head_cap, 0, cap - s.head_cap);
     m_chunk_alloc += alloc_size(cap) - alloc_size(s.head_cap);
     s.head = static_cast<std::uint8_t*>(grown);
     s.head_cap = static_cast<std::uint16_t>(cap);
@@ -486,10 +517,12 @@ void SeriesStore::Impl::ensure_head(Series& s, std::size_t bytes) {
 
 void SeriesStore::Impl::seal(Series& s) {
     const std::size_t bytes = (s.head_bits + 7) / 8;
-    void* memory = std::malloc(sizeof(Chunk) + bytes);
+    const std::size_t request = chunk_request(static_cast<std::uint32_t>(bytes));
+    void* memory = std::malloc(request);
     if (memory == nullptr) throw std::bad_alloc();
     Chunk* c = new (memory) Chunk{nullptr, s.head_min_t, s.state.t, s.head_bits, s.head_count};
     std::memcpy(c->data(), s.head, bytes);
+    std::memset(c->data() + bytes, 0, request - sizeof(Chunk) - bytes);
     if (s.newest != nullptr) {
         s.newest->next = c;
     } else {
@@ -750,18 +783,81 @@ std::vector<SeriesRef> SeriesStore::select(std::span<const Matcher> matchers, Se
     return out;
 }
 
+std::vector<std::uint32_t> SeriesStore::label_order(std::span<const SeriesRef> refs) const {
+    std::vector<std::uint32_t> slots;
+    slots.reserve(refs.size());
+    for (const SeriesRef ref : refs) slots.push_back(ref.slot());
+    return m_impl->label_order(slots);
+}
+
+void SeriesStore::prefetch_samples(SeriesRef ref) const noexcept {
+    if (!ref.valid() || ref.slot() >= m_impl->m_slot_limit) return;
+    const Series& s = m_impl->at(ref.slot());
+    if (s.oldest != nullptr) {
+        __builtin_prefetch(s.oldest);
+        if (s.newest != s.oldest) __builtin_prefetch(s.newest);
+    }
+    if (s.head != nullptr) __builtin_prefetch(s.head);
+}
+
+void SeriesStore::prefetch_labels(SeriesRef ref) const noexcept {
+    if (!ref.valid() || ref.slot() >= m_impl->m_slot_limit) return;
+    const Series& s = m_impl->at(ref.slot());
+    if (s.labels != nullptr) __builtin_prefetch(s.labels);
+}
+
 bool SeriesStore::contains(SeriesRef ref) const noexcept { return m_impl->resolve(ref) != nullptr; }
+
+// The store keeps each series' labels sorted by name, names unique and
+// values non-empty: exactly Labels' invariant, so no sorting here.
+Labels SeriesStore::Impl::labels_of(const Series& s, Id skip_name) const {
+    std::vector<Label> out;
+    out.reserve(s.label_count);
+    for (std::size_t i = 0; i < s.label_count; ++i) {
+        if (s.name_id(i) == skip_name) continue;
+        const std::string_view name = m_symbols.str(s.name_id(i));
+        const std::string_view value = m_symbols.str(s.value_id(i));
+        out.push_back(Label{std::string(name), std::string(value)});
+    }
+    return Labels::from_sorted(std::move(out));
+}
 
 Labels SeriesStore::labels(SeriesRef ref) const {
     const Series* s = m_impl->resolve(ref);
     if (s == nullptr) return {};
+    return m_impl->labels_of(*s, SymbolTable::k_none);
+}
+
+Labels SeriesStore::labels_without_metric_name(SeriesRef ref) const {
+    const Series* s = m_impl->resolve(ref);
+    if (s == nullptr) return {};
+    return m_impl->labels_of(*s, m_impl->m_symbols.find("__name__"));
+}
+
+LabelFilter SeriesStore::label_filter(std::span<const std::string> names, bool keep) const {
+    LabelFilter f;
+    f.m_keep = keep;
+    for (const std::string& name : names) {
+        const Id id = m_impl->m_symbols.find(name);
+        if (id != SymbolTable::k_none) f.m_ids.push_back(id);
+    }
+    std::sort(f.m_ids.begin(), f.m_ids.end());
+    f.m_ids.erase(std::unique(f.m_ids.begin(), f.m_ids.end()), f.m_ids.end());
+    return f;
+}
+
+Labels SeriesStore::labels(SeriesRef ref, const LabelFilter& filter) const {
+    const Series* s = m_impl->resolve(ref);
+    if (s == nullptr) return {};
     std::vector<Label> out;
-    out.reserve(s->label_count);
+    out.reserve(filter.m_keep ? filter.m_ids.size() : s->label_count);
     for (std::size_t i = 0; i < s->label_count; ++i) {
+        const bool listed = std::binary_search(filter.m_ids.begin(), filter.m_ids.end(), s->name_id(i));
+        if (listed != filter.m_keep) continue;
         out.push_back(Label{std::string(m_impl->m_symbols.str(s->name_id(i))),
                             std::string(m_impl->m_symbols.str(s->value_id(i)))});
     }
-    return Labels(std::move(out));
+    return Labels::from_sorted(std::move(out));
 }
 
 std::string_view SeriesStore::label_value(SeriesRef ref, std::string_view name) const {
@@ -776,6 +872,7 @@ SampleCursor SeriesStore::cursor(SeriesRef ref, std::int64_t mint, std::int64_t 
     c.m_chunk = s->oldest;
     c.m_head = s->head;
     c.m_head_bits = s->head_bits;
+    c.m_head_readable = s->head_cap;
     c.m_head_count = s->head_count;
     c.m_head_min_t = s->head_min_t;
     c.m_head_max_t = s->state.t;
@@ -786,10 +883,29 @@ SampleCursor SeriesStore::cursor(SeriesRef ref, std::int64_t mint, std::int64_t 
 }
 
 std::size_t SeriesStore::samples(SeriesRef ref, std::int64_t mint, std::int64_t maxt, std::vector<Sample>& out) const {
-    SampleCursor c = cursor(ref, mint, maxt);
+    // What a cursor does, with the decoder in locals (registers) instead of
+    // a cursor object: this is PromQL's bulk read.
+    const Series* s = m_impl->resolve(ref);
+    if (s == nullptr || mint > maxt) return 0;
     const std::size_t before = out.size();
-    Sample sample;
-    while (c.next(sample)) out.push_back(sample);
+    const auto drain = [&](XorDecoder d) {
+        std::int64_t t = 0;
+        std::uint64_t bits = 0;
+        while (d.next(t, bits)) {
+            if (t < mint) continue;
+            if (t > maxt) return false;
+            out.push_back(Sample{t, std::bit_cast<double>(bits)});
+        }
+        return true;
+    };
+    for (const Chunk* c = s->oldest; c != nullptr; c = c->next) {
+        if (c->max_t < mint) continue;
+        if (c->min_t > maxt) return out.size() - before;
+        if (!drain(XorDecoder(c->data(), c->bits, chunk_readable(*c), c->count, c->min_t))) return out.size() - before;
+    }
+    if (s->head_count > 0 && s->state.t >= mint && s->head_min_t <= maxt) {
+        drain(XorDecoder(s->head, s->head_bits, s->head_cap, s->head_count, s->head_min_t));
+    }
     return out.size() - before;
 }
 

@@ -29,6 +29,14 @@ constexpr std::size_t alloc_size(std::size_t n) noexcept {
     return rounded < 32 ? 32 : rounded;
 }
 
+// A sealed chunk is allocated with the slack glibc gives its size anyway
+// (zeroed), so its stream is read by words up to the end of that slack:
+// the same bytes as an exact-size allocation, counted the same.
+constexpr std::size_t chunk_request(std::uint32_t bytes) noexcept { return alloc_size(sizeof(Chunk) + bytes) - 8; }
+inline std::uint32_t chunk_readable(const Chunk& c) noexcept {
+    return static_cast<std::uint32_t>(chunk_request(c.bytes()) - sizeof(Chunk));
+}
+
 // One series. 96 bytes; its labels and chunks are separate allocations.
 struct Series {
     std::uint64_t hash = 0;
@@ -117,8 +125,12 @@ struct SeriesStore::Impl {
     void add_posting(Id name, Id value, std::uint32_t slot);
     void remove_postings_entry(std::uint32_t index);
     std::string_view value_of(const Series& s, Id name) const noexcept;  // "" when absent
+    // The series' labels but `skip_name` (k_none: all of them).
+    Labels labels_of(const Series& s, Id skip_name) const;
     bool labels_less(std::uint32_t a, std::uint32_t b) const;
     void sort_by_labels(std::vector<std::uint32_t>& slots) const;
+    // The permutation that sorts `slots` by labels: slots[order[0]] first.
+    std::vector<std::uint32_t> label_order(std::span<const std::uint32_t> slots) const;
     std::vector<std::uint32_t> select_slots(std::span<const Matcher> matchers) const;
     // Keeps the candidates whose value of `name` ("" when absent) matches.
     void filter(std::vector<std::uint32_t>& candidates, const Matcher& m, Id name) const;

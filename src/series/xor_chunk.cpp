@@ -37,19 +37,21 @@ void BitWriter::put(std::uint64_t value, unsigned n) noexcept {
     m_bits += n;
 }
 
-bool BitReader::get(unsigned n, std::uint64_t& out) noexcept {
-    if (n > m_limit - m_pos) return false;
-    std::uint64_t v = 0;
-    while (n > 0) {
-        const unsigned used = m_pos & 7;
-        const unsigned avail = 8 - used;
-        const unsigned take = n < avail ? n : avail;
-        const unsigned b = (static_cast<unsigned>(m_data[m_pos >> 3]) >> (avail - take)) & ((1u << take) - 1);
-        v = (v << take) | b;
-        m_pos += take;
-        n -= take;
-    }
-    out = v;
+std::uint64_t BitReader::peek_tail(std::uint32_t byte) const noexcept {
+    const std::uint32_t bytes = (m_limit + 7) / 8;
+    std::uint64_t w = 0;
+    for (unsigned i = 0; i < 8 && byte + i < bytes; ++i) w |= std::uint64_t{m_data[byte + i]} << (56 - 8 * i);
+    return w;
+}
+
+bool BitReader::get_wide(unsigned n, std::uint64_t& out) noexcept {
+    // The caller checked that n bits remain; two reads of at most 32 bits.
+    const unsigned high = n - 32;
+    const std::uint64_t hi = peek() >> (64 - high);
+    m_pos += high;
+    const std::uint64_t lo = peek() >> 32;
+    m_pos += 32;
+    out = (hi << 32) | lo;
     return true;
 }
 
@@ -100,63 +102,6 @@ void xor_encode(BitWriter& w, XorState& s, std::int64_t t, std::uint64_t value_b
     w.put(leading, 5);
     w.put(significant & 63, 6);  // 64 is sent as 0
     w.put(x >> trailing, significant);
-}
-
-bool XorDecoder::next(std::int64_t& t, std::uint64_t& value_bits) noexcept {
-    if (m_remaining == 0) return false;
-    std::uint64_t v = 0;
-    if (!m_started) {
-        if (!m_reader.get(64, v)) return fail();
-        m_started = true;
-        m_state = XorState{m_first_t, 0, v, 0xff, 0};
-    } else {
-        unsigned ones = 0;
-        for (; ones < 4; ++ones) {
-            if (!m_reader.get(1, v)) return fail();
-            if (v == 0) break;
-        }
-        static constexpr unsigned k_widths[] = {0, 7, 14, 20, 64};
-        const unsigned width = k_widths[ones];
-        std::uint64_t dod = 0;
-        if (width > 0) {
-            if (!m_reader.get(width, dod)) return fail();
-            if (width < 64 && ((dod >> (width - 1)) & 1) != 0) dod |= ~std::uint64_t{0} << width;
-        }
-        const std::uint64_t delta = m_state.delta + dod;
-        const auto next_t = static_cast<std::int64_t>(static_cast<std::uint64_t>(m_state.t) + delta);
-        // The encoder only writes increasing timestamps; anything else is damage.
-        if (next_t <= m_state.t) return fail();
-        m_state.t = next_t;
-        m_state.delta = delta;
-
-        if (!m_reader.get(1, v)) return fail();
-        if (v != 0) {
-            if (!m_reader.get(1, v)) return fail();
-            unsigned leading = 0;
-            unsigned significant = 0;
-            if (v == 0) {
-                if (m_state.leading == 0xff) return fail();
-                leading = m_state.leading;
-                significant = 64u - m_state.leading - m_state.trailing;
-            } else {
-                std::uint64_t lead = 0;
-                std::uint64_t sig = 0;
-                if (!m_reader.get(5, lead) || !m_reader.get(6, sig)) return fail();
-                leading = static_cast<unsigned>(lead);
-                significant = sig == 0 ? 64u : static_cast<unsigned>(sig);
-                if (leading + significant > 64) return fail();
-                m_state.leading = static_cast<std::uint8_t>(leading);
-                m_state.trailing = static_cast<std::uint8_t>(64 - leading - significant);
-            }
-            std::uint64_t x = 0;
-            if (!m_reader.get(significant, x)) return fail();
-            m_state.value_bits ^= x << (64 - leading - significant);
-        }
-    }
-    --m_remaining;
-    t = m_state.t;
-    value_bits = m_state.value_bits;
-    return true;
 }
 
 }  // namespace tocsin::series

@@ -50,3 +50,15 @@ TEST(Labels, NameRules) {
     EXPECT_TRUE(tocsin::is_valid_label_name("_x9"));
     EXPECT_FALSE(tocsin::is_valid_label_name(""));
 }
+
+TEST(Labels, FromSortedAndEraseKeepTheInvariant) {
+    const Labels full{{"__name__", "x"}, {"job", "a"}, {"le", "1"}};
+    Labels copy = Labels::from_sorted(full.items());
+    EXPECT_EQ(copy, full);
+    EXPECT_TRUE(copy.erase("__name__"));
+    EXPECT_EQ(copy, full.without_metric_name());
+    EXPECT_FALSE(copy.erase("__name__"));
+    EXPECT_TRUE(copy.erase("le"));
+    EXPECT_EQ(copy, (Labels{{"job", "a"}}));
+    EXPECT_FALSE(copy.erase("zzz"));
+}

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <variant>
@@ -336,6 +337,75 @@ TEST(TestRunner, ReportsEveryEvalAndStopsAtParseErrors) {
     ASSERT_FALSE(err.ok());
     EXPECT_THAT(err.error().message, testing::StartsWith("b.test:1:"));
     EXPECT_THAT(err.error().message, HasSubstr("parse error"));
+}
+
+// Range functions read series in memory order and sort what they keep; an
+// aggregation over a selector or range function builds only its grouping
+// labels. Neither may show: same order, same sums, same errors.
+class EngineReadOrderTest : public EngineTest {
+protected:
+    void SetUp() override {
+        // Created in an order unlike the label order.
+        for (int i = 0; i < 300; ++i) {
+            const int k = (i * 7919) % 300;
+            const std::string job = "j" + std::to_string(k % 3);
+            const std::string inst = "i" + std::to_string(k);
+            const double slope = 1 + (k % 10) / 10.0 + 1e-9 * k;
+            add({{"__name__", "c"}, {"job", job}, {"instance", inst}},
+                {{0, 0}, {60 * k_s, 60 * slope}, {120 * k_s, 120 * slope}, {180 * k_s, 180 * slope}});
+            add({{"__name__", "d"}, {"job", job}, {"instance", inst}}, {{0, 0}, {180 * k_s, 3.0 * k}});
+        }
+    }
+};
+
+TEST_F(EngineReadOrderTest, RangeFunctionResultsComeInLabelOrder) {
+    const Lines all = lines("rate(c[5m])", 180 * k_s);
+    ASSERT_EQ(all.size(), 300u);
+    Lines sorted;
+    {
+        auto r = eval("rate(c[5m])", 180 * k_s);
+        ASSERT_TRUE(r.ok());
+        std::vector<Labels> sets;
+        for (const auto& s : r->vector) sets.push_back(s.labels);
+        EXPECT_TRUE(std::is_sorted(sets.begin(), sets.end()));
+    }
+    // A filter keeps the same relative order.
+    const Lines some = lines("rate(c[5m]) > 0.87", 180 * k_s);
+    ASSERT_FALSE(some.empty());
+    ASSERT_LT(some.size(), all.size());
+    Lines expected;
+    for (const auto& l : all) {
+        if (std::find(some.begin(), some.end(), l) != some.end()) expected.push_back(l);
+    }
+    EXPECT_EQ(some, expected);
+}
+
+TEST_F(EngineReadOrderTest, GroupedAggregationsMatchTheUngroupedPath) {
+    // `x * 1` hides the argument from the grouping hint: the reference path.
+    for (const char* agg : {"sum", "avg", "min", "max", "count", "group", "stddev", "stdvar"}) {
+        for (const char* grouping : {"by (job)", "without (instance)", "by (__name__, job)", "without (job, __name__)", ""}) {
+            for (const char* arg : {"rate(c[5m])", "c", "last_over_time(c[5m])"}) {
+                const std::string fast = std::string(agg) + " " + grouping + " (" + arg + ")";
+                const std::string slow = std::string(agg) + " " + grouping + " (" + arg + " * 1)";
+                const std::string slow_keep = std::string(agg) + " " + grouping + " (" + arg + " > -1)";
+                // Arithmetic drops __name__; a filter keeps it: compare each with its twin.
+                const bool keeps_name = std::string(arg) != "rate(c[5m])";
+                EXPECT_EQ(lines(fast, 180 * k_s), lines(keeps_name ? slow_keep : slow, 180 * k_s)) << fast;
+            }
+        }
+    }
+    EXPECT_EQ(lines("quantile by (job) (0.9, rate(c[5m]))", 180 * k_s),
+              lines("quantile by (job) (0.9, rate(c[5m]) * 1)", 180 * k_s));
+    EXPECT_EQ(lines("sum by (__name__) (c)", 180 * k_s), Lines{"{__name__=\"c\"} 78300"});
+    EXPECT_EQ(lines("sum by (__name__) (rate(c[5m]))", 180 * k_s).size(), 1u);
+    EXPECT_EQ(lines("sum by (__name__) (rate(c[5m]))", 180 * k_s)[0].substr(0, 3), "{} ");
+}
+
+TEST_F(EngineReadOrderTest, CollisionsStillFailUnderAnAggregation) {
+    // Without a name to tell them apart, c and d collide after rate().
+    EXPECT_EQ(error("sum by (job) (rate({__name__=~\"c|d\"}[5m]))", 180 * k_s),
+              "vector cannot contain metrics with the same labelset");
+    EXPECT_EQ(lines("sum by (job) ({__name__=~\"c|d\"})", 180 * k_s).size(), 3u);
 }
 
 TEST(TestRunner, AtModifierVariantsCatchTimeDependentResults) {

@@ -24,6 +24,10 @@ public:
     // are dropped: in Prometheus an empty label value means "no label".
     Labels(std::initializer_list<Label> labels);
     explicit Labels(std::vector<Label> labels);
+    // Takes `labels` as they are, without sorting or checking: the caller
+    // guarantees they are sorted by name, names unique, values non-empty
+    // (e.g. a label set copied from another Labels or from the series store).
+    static Labels from_sorted(std::vector<Label> labels) noexcept;
 
     std::string_view get(std::string_view name) const;  // "" when absent
     bool has(std::string_view name) const;
@@ -40,6 +44,8 @@ public:
     Labels with(std::string_view name, std::string_view value) const;
     Labels without(std::initializer_list<std::string_view> names) const;
     Labels without_metric_name() const { return without({"__name__"}); }
+    // Removes `name` in place (no copy of the other labels); false when absent.
+    bool erase(std::string_view name);
 
     // 64-bit hash, stable across runs and machines (fingerprints in SQLite,
     // sharding): FNV-1a over name, 0xff, value, 0xff, ...

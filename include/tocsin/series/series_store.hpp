@@ -112,6 +112,19 @@ struct LoadReport {
 
 enum class SelectOrder : std::uint8_t { by_labels, unordered };
 
+// A set of label names resolved against one store (SeriesStore::label_filter),
+// for building only the labels a reader needs. Valid until the store's next
+// non-const call.
+class LabelFilter {
+public:
+    LabelFilter() = default;
+
+private:
+    friend class SeriesStore;
+    std::vector<std::uint32_t> m_ids;  // sorted symbol ids; names the store never saw are left out
+    bool m_keep = true;                // true: only these names; false: all but these
+};
+
 // Reads one series' samples with mint <= t <= maxt (both inclusive; PromQL's
 // left-open ranges pass mint + 1), decoding chunk by chunk without copying.
 class SampleCursor {
@@ -126,6 +139,7 @@ private:
     const Chunk* m_chunk = nullptr;  // next sealed chunk to open
     const std::uint8_t* m_head = nullptr;
     std::uint32_t m_head_bits = 0;
+    std::uint32_t m_head_readable = 0;  // the head buffer's capacity
     std::uint32_t m_head_count = 0;
     std::int64_t m_head_min_t = 0;
     std::int64_t m_head_max_t = 0;
@@ -174,6 +188,17 @@ public:
     // no matchers selects every series.
     std::vector<SeriesRef> select(std::span<const Matcher> matchers,
                                   SelectOrder order = SelectOrder::by_labels) const;
+    // The order select(..., by_labels) would give refs from an unordered
+    // select: positions into `refs`, refs[order[0]] first. Lets a reader
+    // walk series in memory order and sort only what it keeps. Every ref
+    // must be valid.
+    std::vector<std::uint32_t> label_order(std::span<const SeriesRef> refs) const;
+    // A read hint, like prefetch_record for appends: once the record is in
+    // cache, fetches the start of its chunks so that a cursor a few series
+    // later does not wait for memory.
+    void prefetch_samples(SeriesRef ref) const noexcept;
+    // The same for building its labels.
+    void prefetch_labels(SeriesRef ref) const noexcept;
     bool contains(SeriesRef ref) const noexcept;
     // Callers that cache refs check these instead of contains() per use:
     // removals counts series dropped one by one (gc); resets counts clear()
@@ -181,6 +206,12 @@ public:
     std::uint64_t removal_count() const noexcept;
     std::uint64_t reset_count() const noexcept;
     Labels labels(SeriesRef ref) const;  // empty when the ref is invalid
+    // The same without __name__, as PromQL functions and arithmetic return them.
+    Labels labels_without_metric_name(SeriesRef ref) const;
+    // Only the labels named in `names` (keep) or all but those (!keep), e.g.
+    // the grouping labels of `sum by (job)`.
+    LabelFilter label_filter(std::span<const std::string> names, bool keep) const;
+    Labels labels(SeriesRef ref, const LabelFilter& filter) const;
     std::string_view label_value(SeriesRef ref, std::string_view name) const;
 
     SampleCursor cursor(SeriesRef ref, std::int64_t mint, std::int64_t maxt) const;

@@ -21,8 +21,11 @@
 // needs a snapshot format version bump.
 #pragma once
 
+#include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace tocsin::series {
 
@@ -45,18 +48,57 @@ private:
     std::uint32_t m_bits;
 };
 
+// Reads whole 8-byte words where the stream has them and byte by byte only
+// within its last 8 bytes, so it never touches a byte past (bits + 7) / 8:
+// sealed chunks are allocated with their exact size.
 class BitReader {
 public:
     BitReader() = default;
-    BitReader(const std::uint8_t* data, std::uint32_t bits) noexcept : m_data(data), m_limit(bits) {}
+    BitReader(const std::uint8_t* data, std::uint32_t bits) noexcept : BitReader(data, bits, (bits + 7) / 8) {}
+    // `readable` bytes from `data` may be read (at least (bits + 7) / 8):
+    // a buffer with slack after the stream is read by words to its end.
+    BitReader(const std::uint8_t* data, std::uint32_t bits, std::uint32_t readable) noexcept
+        : m_data(data), m_limit(bits), m_word_end(readable >= 8 ? readable - 7 : 0) {}
     // False (and no read) when fewer than `n` bits remain.
-    bool get(unsigned n, std::uint64_t& out) noexcept;
+    bool get(unsigned n, std::uint64_t& out) noexcept {
+        if (n > m_limit - m_pos) return false;
+        if (n == 0) {
+            out = 0;
+            return true;
+        }
+        if (n > k_peek_bits) return get_wide(n, out);
+        out = peek() >> (64 - n);
+        m_pos += n;
+        return true;
+    }
+    // The next bits, most significant first. At least the top k_peek_bits
+    // are the stream's; bits past its end read as anything: check
+    // remaining() before skip().
+    std::uint64_t peek() const noexcept {
+        const std::uint32_t byte = m_pos >> 3;
+        std::uint64_t w = 0;
+        if (byte < m_word_end) {
+            std::memcpy(&w, m_data + byte, sizeof w);
+            if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
+        } else {
+            w = peek_tail(byte);
+        }
+        return w << (m_pos & 7);
+    }
+    void skip(unsigned n) noexcept { m_pos += n; }
+    std::uint32_t remaining() const noexcept { return m_limit - m_pos; }
     std::uint32_t position() const noexcept { return m_pos; }
 
+    static constexpr unsigned k_peek_bits = 57;
+
 private:
+    std::uint64_t peek_tail(std::uint32_t byte) const noexcept;
+    bool get_wide(unsigned n, std::uint64_t& out) noexcept;
+
     const std::uint8_t* m_data = nullptr;
     std::uint32_t m_limit = 0;
     std::uint32_t m_pos = 0;
+    std::uint32_t m_word_end = 0;  // byte offsets below it start a whole readable word
 };
 
 // What the encoder must remember between samples of one chunk.
@@ -81,6 +123,10 @@ public:
     XorDecoder() = default;
     XorDecoder(const std::uint8_t* data, std::uint32_t bits, std::uint32_t count, std::int64_t min_t) noexcept
         : m_reader(data, bits), m_remaining(count), m_first_t(min_t) {}
+    // With `readable` >= (bits + 7) / 8 bytes of buffer (see BitReader).
+    XorDecoder(const std::uint8_t* data, std::uint32_t bits, std::uint32_t readable, std::uint32_t count,
+               std::int64_t min_t) noexcept
+        : m_reader(data, bits, readable), m_remaining(count), m_first_t(min_t) {}
 
     // False at the end or on corruption (then error() is true).
     bool next(std::int64_t& t, std::uint64_t& value_bits) noexcept;
@@ -103,6 +149,86 @@ private:
     bool m_started = false;
     bool m_error = false;
 };
+
+// Inline: the store's cursor runs it once per sample read.
+inline bool XorDecoder::next(std::int64_t& t, std::uint64_t& value_bits) noexcept {
+    if (m_remaining == 0) return false;
+    if (!m_started) {
+        std::uint64_t v = 0;
+        if (!m_reader.get(64, v)) return fail();
+        m_started = true;
+        m_state = XorState{m_first_t, 0, v, 0xff, 0};
+    } else {
+        // Timestamp: up to four '1's ended by a '0' (not after the fourth),
+        // then a 0, 7, 14, 20 or 64-bit delta of delta. Every case but the
+        // last fits in one peeked word.
+        std::uint64_t w = m_reader.peek();
+        const unsigned ones = std::min(static_cast<unsigned>(std::countl_one(w)), 4u);
+        const unsigned control = ones < 4 ? ones + 1 : 4;
+        static constexpr unsigned k_widths[] = {0, 7, 14, 20, 64};
+        const unsigned width = k_widths[ones];
+        std::uint64_t dod = 0;
+        if (width < 64) {
+            if (control + width > m_reader.remaining()) return fail();
+            if (width > 0) {
+                // Sign-extend the field from the word's top.
+                dod = static_cast<std::uint64_t>(static_cast<std::int64_t>(w << control) >> (64 - width));
+            }
+            m_reader.skip(control + width);
+        } else {
+            if (control > m_reader.remaining()) return fail();
+            m_reader.skip(control);
+            if (!m_reader.get(64, dod)) return fail();
+        }
+        const std::uint64_t delta = m_state.delta + dod;
+        const auto next_t = static_cast<std::int64_t>(static_cast<std::uint64_t>(m_state.t) + delta);
+        // The encoder only writes increasing timestamps; anything else is damage.
+        if (next_t <= m_state.t) return fail();
+        m_state.t = next_t;
+        m_state.delta = delta;
+
+        // Value: '0' (same), '10' + bits in the previous window, or '11' +
+        // 5 bits leading zeros + 6 bits length + bits.
+        w = m_reader.peek();
+        if (m_reader.remaining() == 0) return fail();
+        if ((w >> 63) == 0) {
+            m_reader.skip(1);
+        } else {
+            if (m_reader.remaining() < 2) return fail();
+            unsigned leading = 0;
+            unsigned significant = 0;
+            unsigned header = 2;
+            if (((w >> 62) & 1) == 0) {
+                if (m_state.leading == 0xff) return fail();
+                leading = m_state.leading;
+                significant = 64u - m_state.leading - m_state.trailing;
+            } else {
+                header = 2 + 5 + 6;
+                if (m_reader.remaining() < header) return fail();
+                leading = static_cast<unsigned>((w >> 57) & 31);
+                const auto sig = static_cast<unsigned>((w >> 51) & 63);
+                significant = sig == 0 ? 64u : sig;
+                if (leading + significant > 64) return fail();
+                m_state.leading = static_cast<std::uint8_t>(leading);
+                m_state.trailing = static_cast<std::uint8_t>(64 - leading - significant);
+            }
+            if (header + significant > m_reader.remaining()) return fail();
+            std::uint64_t x = 0;
+            if (header + significant <= BitReader::k_peek_bits) {
+                x = (w << header) >> (64 - significant);
+                m_reader.skip(header + significant);
+            } else {
+                m_reader.skip(header);
+                m_reader.get(significant, x);  // cannot fail: checked above
+            }
+            m_state.value_bits ^= x << (64 - leading - significant);
+        }
+    }
+    --m_remaining;
+    t = m_state.t;
+    value_bits = m_state.value_bits;
+    return true;
+}
 
 // A sealed (full) chunk: this header and its bytes in one allocation,
 // linked oldest to newest so retention evicts from the front.
