@@ -98,11 +98,6 @@ struct Daemon::Impl {
     void finish_warmup(const char* why);
 };
 
-// The periodic evaluation of every rule, besides the event-driven ones: it
-// catches what no landing marks (absent(), time-based expressions) and keeps
-// the saved state's last-evaluation time fresh for the outage tolerance.
-constexpr std::chrono::seconds k_rule_safety_interval{30};
-
 void Daemon::Impl::install_rules(const config::Config& cfg) {
     rules->install(cfg.rules, cfg.rules_config);
     series.set_retention(rules->retention());
@@ -179,8 +174,11 @@ void Daemon::Impl::run_rules(bool all) {
     }
 }
 
+// The periodic evaluation of every rule, besides the event-driven ones: it
+// catches what no landing marks (absent(), time-based expressions) and keeps
+// the saved state's last-evaluation time fresh for the outage tolerance.
 void Daemon::Impl::schedule_rule_safety() {
-    rule_safety_timer.expires_after(k_rule_safety_interval);
+    rule_safety_timer.expires_after(config.rules_config.evaluation_interval);
     rule_safety_timer.async_wait([this](const boost::system::error_code& ec) {
         if (ec || stopping) return;
         run_rules(true);
@@ -515,6 +513,7 @@ void Daemon::Impl::reload() {
     config = std::move(next);
     install_rules(config);
     run_rules(true);
+    if (rules_warm) schedule_rule_safety();  // the interval may have changed
     configure_logging(config.log, level_override);
     metrics.reload_succeeded(clock.now());
     notifier.ready("configuration reloaded");

@@ -86,6 +86,7 @@ void read_rules_section(TableReader& root, RulesConfig& out) {
     TableReader r(root.context(), *table, "rules");
     r.duration("outage_tolerance", out.outage_tolerance, Duration::zero(), std::chrono::hours(24 * 30));
     r.duration("grace_period", out.grace_period, Duration::zero(), std::chrono::hours(24));
+    r.duration("evaluation_interval", out.evaluation_interval, std::chrono::seconds(1), std::chrono::hours(1));
     r.finish();
 }
 

@@ -133,6 +133,7 @@ std::string to_toml(const Config& c) {
     root.insert("rules", toml::table{
                              {"outage_tolerance", format_duration(c.rules_config.outage_tolerance)},
                              {"grace_period", format_duration(c.rules_config.grace_period)},
+                             {"evaluation_interval", format_duration(c.rules_config.evaluation_interval)},
                          });
     if (!c.rules.empty()) {
         toml::array rules;

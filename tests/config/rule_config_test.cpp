@@ -31,12 +31,14 @@ TEST(RuleConfig, NameAndExprAreEnough) {
     EXPECT_EQ(rule.description, "");
     EXPECT_EQ(r.config->rules_config.outage_tolerance, 1h);
     EXPECT_EQ(r.config->rules_config.grace_period, 10min);
+    EXPECT_EQ(r.config->rules_config.evaluation_interval, 30s);
 }
 
 const char* const k_full = R"(
 [rules]
 outage_tolerance = "2h"
 grace_period = "5m"
+evaluation_interval = "10s"
 
 [[rule]]
 name = "ApiDown"
@@ -60,6 +62,7 @@ TEST(RuleConfig, EveryKeyLoadsAndPrintsBackEqual) {
     const Config& c = *r.config;
     EXPECT_EQ(c.rules_config.outage_tolerance, 2h);
     EXPECT_EQ(c.rules_config.grace_period, 5min);
+    EXPECT_EQ(c.rules_config.evaluation_interval, 10s);
     ASSERT_EQ(c.rules.size(), 2u);
     const RuleConfig& rule = c.rules[0];
     EXPECT_EQ(rule.for_duration, 15min);

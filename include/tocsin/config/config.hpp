@@ -163,6 +163,11 @@ struct RulesConfig {
     // A restored pending alert fires no sooner than this after start-up
     // (rules whose `for` is shorter than this start over instead).
     Duration grace_period = std::chrono::minutes(10);
+    // Besides evaluating a rule when the checks feeding it land and at its
+    // deadlines, the daemon evaluates every rule this often: the safety net
+    // for expressions no landing marks (absent(), time()), and the clock of
+    // the outage tolerance.
+    Duration evaluation_interval = std::chrono::seconds(30);
 
     bool operator==(const RulesConfig&) const = default;
 };
