@@ -1,5 +1,7 @@
 #include "tocsin/config/table_reader.hpp"
 
+#include "tocsin/core/go_format.hpp"
+
 #include <charconv>
 #include <filesystem>
 
@@ -38,24 +40,6 @@ std::string join_choices(const std::vector<std::string_view>& names) {
 }
 
 bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
 
 // Where byte `offset` of a string value's decoded text is in the file, as
 // toml++ counts (1-based line, 1-based column in code points). Decodes the
@@ -146,7 +130,7 @@ std::optional<std::pair<std::uint32_t, std::uint32_t>> locate_in_string(const Lo
                     cp = cp * 16 + d;
                 }
                 std::string bytes;
-                append_utf8(bytes, cp);
+                gofmt::append_utf8(bytes, static_cast<char32_t>(cp));
                 emit(bytes, at);
                 i += 2 + n;
                 continue;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "go_format.hpp"
+#include "tocsin/core/go_format.hpp"
 
 namespace tocsin::rules {
 
@@ -738,21 +739,7 @@ private:
                         cp = cp * 16 + d;
                     }
                     if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return error(t.pos, "invalid syntax");
-                    if (cp < 0x80) {
-                        out += static_cast<char>(cp);
-                    } else if (cp < 0x800) {
-                        out += static_cast<char>(0xC0 | (cp >> 6));
-                        out += static_cast<char>(0x80 | (cp & 0x3F));
-                    } else if (cp < 0x10000) {
-                        out += static_cast<char>(0xE0 | (cp >> 12));
-                        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-                        out += static_cast<char>(0x80 | (cp & 0x3F));
-                    } else {
-                        out += static_cast<char>(0xF0 | (cp >> 18));
-                        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-                        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-                        out += static_cast<char>(0x80 | (cp & 0x3F));
-                    }
+                    tocsin::gofmt::append_utf8(out, static_cast<char32_t>(cp));
                     i += n;
                     break;
                 }
