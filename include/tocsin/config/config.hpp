@@ -135,6 +135,17 @@ struct ScrapeConfig {
     bool operator==(const ScrapeConfig&) const = default;
 };
 
+// A [[rule.escalate]]: raises the incident's severity to `severity` when
+// every condition given holds (at least one is given).
+struct EscalationConfig {
+    std::string severity;               // a configured tier, more severe than the rule's
+    std::optional<double> min_impact;   // the incident's current impact >= this
+    std::optional<Duration> after;      // the incident has been open this long (since detected)
+    bool critical = false;              // the incident's component is marked critical
+
+    bool operator==(const EscalationConfig&) const = default;
+};
+
 // A [[rule]]: an alerting rule with Prometheus' semantics (docs/rules.md).
 // Every key but name and expr has a default, and so must every key added
 // later, so that a rule needs only those two.
@@ -151,6 +162,23 @@ struct RuleConfig {
     StringPairs labels;
     std::string summary;      // template; "" when not set
     std::string description;  // template; "" when not set
+
+    // Incidents (docs/incidents.md). A firing alert declares an incident
+    // when `incident` is true and the impact condition holds.
+    bool incident = true;
+    // PromQL whose value is the number of affected users/customers: the sum
+    // of its samples (an empty result is 0). "" when not set.
+    std::string impact;
+    // Declare only when impact >= this; needs `impact`.
+    std::optional<double> min_impact;
+    std::string severity;   // base tier; "" means [incidents] default_severity
+    bool security = false;  // never below [incidents] security_severity
+    // The component when the alert has no component label ("" : none).
+    std::string component;
+    // Incident title template; "" : the first alert's summary, else
+    // "RULE on COMPONENT" (or the rule name).
+    std::string title;
+    std::vector<EscalationConfig> escalate;  // [[rule.escalate]], in file order
 
     bool operator==(const RuleConfig&) const = default;
 };
@@ -172,6 +200,74 @@ struct RulesConfig {
     bool operator==(const RulesConfig&) const = default;
 };
 
+// [severity.NAME]: one severity tier. Defaults (when no [severity.*] table
+// is given) follow the seeds: P0 data loss or exposure, P1 ingest or alarm
+// path down, P2 degraded but functional, declassified (recorded, never paged).
+struct SeverityConfig {
+    std::string name;        // the table's key: "P0", "Tier 1", "Critical"
+    std::int64_t rank = 0;   // 0 is the most severe; unique among tiers
+    // Status-page label: "major outage", "partial outage",
+    // "degraded performance" or "operational".
+    std::string status = "degraded performance";
+    std::string description;
+    bool page = true;        // false: incidents are recorded but never paged
+    // An incident in monitoring whose condition stayed clear this long is
+    // resolved by tocsin; nullopt ("never"): a human must resolve it.
+    std::optional<Duration> auto_resolve_after = std::chrono::minutes(30);
+
+    bool operator==(const SeverityConfig&) const = default;
+};
+
+// [incidents]: how alerts become incidents.
+struct IncidentsConfig {
+    std::string default_severity = "P2";   // tier of rules without `severity`
+    std::string security_severity = "P1";  // floor for `security = true` rules
+    // Alert labels naming an incident's group: alerts of one rule with the
+    // same values join one open incident ("alertname" is the rule).
+    std::vector<std::string> group_by{"alertname", "component"};
+    // The alert label naming the component (see [[component]]).
+    std::string component_label = "component";
+
+    bool operator==(const IncidentsConfig&) const = default;
+};
+
+// A [[component]]: something incidents affect.
+struct ComponentConfig {
+    std::string name;  // unique
+    std::string description;
+    // While one of these (or what they depend on) has an open incident, this
+    // component's alerts join that incident instead of opening their own.
+    std::vector<std::string> depends_on;
+    bool critical = false;  // [[rule.escalate]] critical = true applies
+
+    bool operator==(const ComponentConfig&) const = default;
+};
+
+enum class MaintenanceRepeat { none, daily, weekly };
+
+// A [[maintenance]] window: planned work, during which matching alerts do
+// not declare incidents.
+struct MaintenanceConfig {
+    std::string name;                     // unique
+    std::vector<std::string> components;  // alerts of these components...
+    // ...and/or alerts whose labels match this PromQL matcher list, e.g.
+    // `{env="staging", service=~"db.*"}`; "" when not set. When both are
+    // given, both must match.
+    std::string match;
+    // The first window's start as wall-clock time in time_zone, in seconds
+    // since 1970-01-01T00:00 of that wall clock (date::local_seconds). A start
+    // written with an offset (Z, +02:00) is converted into time_zone.
+    std::chrono::seconds start_local{0};
+    Duration length{};  // from `duration`, or `end` - `start`
+    MaintenanceRepeat repeat = MaintenanceRepeat::none;
+    // weekly: the days it repeats on, 0 = Sunday .. 6 = Saturday, sorted;
+    // default the start's weekday.
+    std::vector<int> weekdays;
+    std::string time_zone = "UTC";  // an IANA zone name
+
+    bool operator==(const MaintenanceConfig&) const = default;
+};
+
 struct Config {
     std::string source_file;  // the file it was loaded from, as given
     DaemonConfig daemon;
@@ -182,9 +278,18 @@ struct Config {
     std::vector<ScrapeConfig> scrapes;
     RulesConfig rules_config;  // [rules]
     std::vector<RuleConfig> rules;  // [[rule]]
+    // [severity.*] sorted by rank (most severe first); the defaults when the
+    // file has none.
+    std::vector<SeverityConfig> severities;
+    IncidentsConfig incidents;                    // [incidents]
+    std::vector<ComponentConfig> components;      // [[component]]
+    std::vector<MaintenanceConfig> maintenance;   // [[maintenance]]
 
     bool operator==(const Config&) const = default;
 };
+
+// The tiers used when the file has no [severity.*] table.
+std::vector<SeverityConfig> default_severities();
 
 const char* to_string(LogLevel level) noexcept;
 const char* to_string(LogFormat format) noexcept;
