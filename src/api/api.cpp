@@ -4,6 +4,8 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include "incident_routes.hpp"
+
 namespace tocsin::api {
 namespace {
 
@@ -47,6 +49,7 @@ net::HttpResponse Api::route(const net::HttpRequest& request, std::string& handl
         handler = request.path;
         return is_get ? metrics() : method_not_allowed();
     }
+    if (is_json_api_path(request.path)) return route_incidents(m_hooks, request, handler);
     return net::HttpResponse::text(404, "not found\n");
 }
 

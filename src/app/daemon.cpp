@@ -12,6 +12,7 @@
 
 #include "check_scheduler.hpp"
 #include "logging.hpp"
+#include "incident_hooks.hpp"
 #include "rule_runner.hpp"
 #include "self_metrics.hpp"
 #include "systemd_notifier.hpp"
@@ -57,6 +58,7 @@ struct Daemon::Impl {
     std::map<std::string, std::shared_ptr<scrape::Scraper>> scrapers;  // by job/instance, kept across reloads
     std::map<std::string, config::TargetConfig> probed;  // by target name, as last installed
     std::unique_ptr<RuleRunner> rules;
+    RuleRunner* rules_view = nullptr;  // what the API's incident hooks see
     bool rules_posted = false;  // an evaluation round is queued on the io_context
     // After start-up, rules wait until every check has landed once (or the
     // warm-up deadline passes): judged on a store that has not heard from
@@ -100,6 +102,7 @@ struct Daemon::Impl {
 
 void Daemon::Impl::install_rules(const config::Config& cfg) {
     rules->install(cfg.rules, cfg.rules_config);
+    rules->install_incidents(cfg);
     series.set_retention(rules->retention());
     if (rules->size() == 0) {
         series.set_admission({}, true);  // nothing to derive admission from: keep everything
@@ -364,8 +367,12 @@ int Daemon::Impl::run() {
     spdlog::info("store {} open (schema version {})", config.storage.path, store::k_latest_schema_version);
     metrics.store_schema_version(store::k_latest_schema_version);
 
-    api = std::make_unique<api::Api>(metrics.registry(),
-                                     api::ApiHooks{[this] { return health(); }, [this] { return readiness(); }});
+    api::ApiHooks hooks;
+    hooks.health = [this] { return health(); };
+    hooks.ready = [this] { return readiness(); };
+    hooks.token = config.api.token;
+    add_incident_hooks(hooks, rules_view, store->database(), clock);
+    api = std::make_unique<api::Api>(metrics.registry(), std::move(hooks));
     net::HttpServerOptions options;
     options.host = config.api.listen_host;
     options.port = config.api.listen_port;
@@ -394,6 +401,7 @@ int Daemon::Impl::run() {
     }
 
     rules = std::make_unique<RuleRunner>(series, &store->database(), &metrics);
+    rules_view = rules.get();
     install_rules(config);  // retention and admission before the snapshot loads
     load_series_snapshot();
     rules->restore(clock.now());

@@ -2,7 +2,10 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "audit_command.hpp"
 #include "commands.hpp"
+#include "incident_command.hpp"
+#include "postmortem_command.hpp"
 #include "tocsin/core/exit_code.hpp"
 
 int main(int argc, char** argv) {
@@ -40,6 +43,14 @@ int main(int argc, char** argv) {
         "66 when a file cannot be read, 78 when a referenced config has invalid rules");
     test->add_option("files", options.scenario_files, "Scenario files (*.toml)")->required()->type_name("FILE");
 
+    AuditCommand audit(app);
+
+    IncidentCliOptions incident_options;
+    auto* incident = add_incident_command(app, incident_options);
+
+    PostmortemOptions postmortem_options;
+    auto* postmortem = add_postmortem_command(app, postmortem_options);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -51,5 +62,8 @@ int main(int argc, char** argv) {
     if (version->parsed()) return command_version();
     if (promql_test->parsed()) return command_promql_test(options);
     if (test->parsed()) return command_test(options);
+    if (incident->parsed()) return command_incident(incident_options);
+    if (audit.parsed()) return audit.run();
+    if (postmortem->parsed()) return command_postmortem(postmortem_options);
     return tocsin::exit_code::usage;
 }

@@ -7,7 +7,10 @@
 
 #include "self_metrics.hpp"
 #include "tocsin/promql/ast.hpp"
+#include "tocsin/rules/incident_observation.hpp"
 #include "tocsin/rules/restore.hpp"
+#include "tocsin/store/database.hpp"
+#include "tocsin/store/incident_repository.hpp"
 #include "tocsin/store/rule_state_repository.hpp"
 #include "tocsin/store/transaction.hpp"
 
@@ -33,12 +36,25 @@ const char* describe(rules::TransitionKind kind) {
     return "?";
 }
 
+// One line per incident change, at info: operators follow incidents in the
+// journal as well as in the database.
+void log_incident_updates(const std::vector<incident::IncidentUpdate>& updates) {
+    for (const auto& u : updates) {
+        for (const auto& e : u.events) {
+            spdlog::info("incident #{} [{} {}] {}: {}{}", u.incident.id, u.incident.severity,
+                         incident::to_string(u.incident.state), incident::to_string(e.kind), e.message,
+                         e.detail.empty() ? "" : " (" + e.detail + ")");
+        }
+    }
+}
+
 }  // namespace
 
 struct RuleRunner::Entry {
     rules::AlertRule rule;
     std::vector<std::vector<series::Matcher>> selectors;
     bool dirty = true;
+    bool observed = false;  // evaluated this round: the incident manager hears of it
 };
 
 RuleRunner::RuleRunner(const series::SeriesStore& store, store::Database* db, SelfMetrics* metrics)
@@ -230,6 +246,7 @@ RuleRoundReport RuleRunner::evaluate(TimePoint now, bool all) {
                                       describe(t.kind));
                     }
                 }
+                e->observed = true;
                 report.transitions += transitions->size();
                 if (!transitions->empty()) changes.emplace_back(e->rule.name(), rules::row_changes(e->rule.name(), *transitions, now));
                 if (all) touched.push_back(e->rule.name());
@@ -254,27 +271,111 @@ RuleRoundReport RuleRunner::evaluate(TimePoint now, bool all) {
         }
         m_metrics->alerts(pending, firing);
     }
-    if (m_db != nullptr && (!changes.empty() || !touched.empty())) {
-        // Every transition of the round in one transaction; last_eval_at (the
-        // outage-tolerance clock) is refreshed by the periodic round only.
-        store::RuleStateRepository repo(*m_db);
-        auto tx = store::Transaction::begin(*m_db);
-        Status ok = tx ? Status(Ok{}) : Status(tx.error());
-        for (const auto& [rule, c] : changes) {
-            for (const auto& row : c.save) {
-                if (ok) ok = repo.save(row);
+    if (m_incidents) {
+        for (auto& e : m_rules) {
+            if (!e->observed) continue;
+            e->observed = false;
+            incident::RuleObservation observation = rules::observation_of(e->rule);
+            // Impact is read only while it matters: something fires, or an
+            // incident of the rule is open (its current impact is kept).
+            if (e->rule.impact() != nullptr &&
+                (!observation.firing.empty() || m_incidents->has_open_for_rule(e->rule.name()))) {
+                Result<double> impact = rules::evaluate_impact(m_engine, *e->rule.impact(), to_ms(now));
+                if (impact) {
+                    observation.impact = *impact;
+                } else {
+                    spdlog::warn("rule {}: impact evaluation failed: {}", e->rule.name(), impact.error().message);
+                }
             }
-            for (const auto& labels : c.remove) {
-                if (ok) ok = repo.remove(rule, labels);
-            }
+            for (auto& u : m_incidents->observe(observation, now)) m_unsaved.push_back(std::move(u));
         }
-        for (const auto& rule : touched) {
-            if (ok) ok = repo.touch(rule, now);
+        for (auto& u : m_incidents->tick(now)) m_unsaved.push_back(std::move(u));
+        report.incident_updates = m_unsaved.size();
+        if (auto due = m_incidents->next_deadline(now);
+            due && (!report.next_deadline || *due < *report.next_deadline)) {
+            report.next_deadline = due;
         }
-        if (ok) ok = tx->commit();
-        if (!ok) spdlog::error("cannot save rule state: {}", ok.error().message);
+    }
+    if (m_db != nullptr && (!changes.empty() || !touched.empty() || !m_unsaved.empty())) {
+        Status ok = save_round(changes, touched, now);
+        if (!ok) spdlog::error("cannot save rule state and incidents (kept for the next round): {}", ok.error().message);
+    } else if (m_db == nullptr) {
+        m_unsaved.clear();
     }
     return report;
+}
+
+// Every transition of the round and every incident change in one
+// transaction; last_eval_at (the outage-tolerance clock) is refreshed by the
+// periodic round only.
+Status RuleRunner::save_round(const std::vector<std::pair<std::string, rules::RowChanges>>& changes,
+                              const std::vector<std::string>& touched, TimePoint now) {
+    store::RuleStateRepository repo(*m_db);
+    auto tx = store::Transaction::begin(*m_db);
+    Status ok = tx ? Status(Ok{}) : Status(tx.error());
+    for (const auto& [rule, c] : changes) {
+        for (const auto& row : c.save) {
+            if (ok) ok = repo.save(row);
+        }
+        for (const auto& labels : c.remove) {
+            if (ok) ok = repo.remove(rule, labels);
+        }
+    }
+    for (const auto& rule : touched) {
+        if (ok) ok = repo.touch(rule, now);
+    }
+    if (ok && !m_unsaved.empty()) {
+        auto saved = store::IncidentRepository(*m_db).save(m_unsaved);
+        if (!saved) ok = saved.error();
+    }
+    if (ok) ok = tx->commit();
+    if (ok) {
+        log_incident_updates(m_unsaved);
+        m_unsaved.clear();
+    }
+    return ok;
+}
+
+void RuleRunner::install_incidents(const config::Config& config) {
+    auto policy = incident::IncidentPolicy::make(incident::policy_config(config));
+    if (!policy) {
+        // The loader validated the config; keep the previous policy if any.
+        spdlog::error("incident policy: {}", policy.error().message);
+        return;
+    }
+    if (m_incidents) {
+        m_incidents->reconfigure(std::move(*policy));
+        return;
+    }
+    std::vector<incident::Incident> open;
+    std::int64_t max_id = 0;
+    if (m_db != nullptr) {
+        store::IncidentRepository repo(*m_db);
+        auto loaded = repo.load_open();
+        auto max = repo.max_id();
+        if (!loaded || !max) {
+            // Refuse to guess ids or lose open incidents: without them a
+            // restart would declare duplicates.
+            throw std::runtime_error("cannot read open incidents from " + m_db->path() + ": " +
+                                     (!loaded ? loaded.error().message : max.error().message));
+        }
+        for (const auto& w : loaded->warnings) spdlog::warn("stored incidents: {}", w);
+        open = std::move(loaded->incidents);
+        max_id = *max;
+        if (!open.empty()) spdlog::info("{} open incident(s) restored", open.size());
+    }
+    m_incidents = std::make_unique<incident::IncidentManager>(std::move(*policy), std::move(open), max_id);
+}
+
+bool RuleRunner::commit_incident_updates(std::vector<incident::IncidentUpdate> updates) {
+    for (auto& u : updates) m_unsaved.push_back(std::move(u));
+    if (m_db == nullptr) {
+        m_unsaved.clear();
+        return true;
+    }
+    Status ok = save_round({}, {}, TimePoint{});
+    if (!ok) spdlog::error("cannot save incidents (kept for the next round): {}", ok.error().message);
+    return static_cast<bool>(ok);
 }
 
 }  // namespace tocsin::app

@@ -18,8 +18,10 @@
 #include "tocsin/config/config.hpp"
 #include "tocsin/core/result.hpp"
 #include "tocsin/core/sample.hpp"
+#include "tocsin/incident/incident_manager.hpp"
 #include "tocsin/promql/engine.hpp"
 #include "tocsin/rules/alert_rule.hpp"
+#include "tocsin/rules/restore.hpp"
 #include "tocsin/series/matcher.hpp"
 #include "tocsin/series/series_store.hpp"
 
@@ -35,8 +37,11 @@ struct RuleRoundReport {
     std::size_t evaluated = 0;
     std::size_t failed = 0;
     std::size_t transitions = 0;
+    std::size_t incident_updates = 0;
     // The earliest moment a pending alert's `for` or a firing alert's
-    // keep_firing_for hold ends: evaluate again then, not a tick later.
+    // keep_firing_for hold ends, or an incident is due to change (auto
+    // resolution, escalation by duration, a maintenance window ending):
+    // evaluate again then, not a tick later.
     std::optional<TimePoint> next_deadline;
 };
 
@@ -52,6 +57,16 @@ public:
     void install(const std::vector<config::RuleConfig>& rules, const config::RulesConfig& options);
     // Puts saved state back (before the first evaluation after start-up).
     void restore(TimePoint now);
+
+    // Turns firing alerts into incidents with the config's incident policy
+    // (severities, components, maintenance). The first call loads the open
+    // incidents from the database; later calls (reloads) keep them. Call
+    // after install(): the policy refers to the installed rules.
+    void install_incidents(const config::Config& config);
+    incident::IncidentManager* incidents() { return m_incidents.get(); }
+    // Commits what a person's command changed (with anything a failed round
+    // left unsaved); false when the database refused it (kept for retry).
+    bool commit_incident_updates(std::vector<incident::IncidentUpdate> updates);
 
     // What the rules read, for the series store.
     std::chrono::milliseconds retention() const;
@@ -71,12 +86,19 @@ private:
     struct Entry;
     bool may_feed(const Entry& rule, const config::ScrapeConfig& scrape) const;
 
+    Status save_round(const std::vector<std::pair<std::string, rules::RowChanges>>& changes,
+                      const std::vector<std::string>& touched, TimePoint now);
+
     const series::SeriesStore& m_store;
     promql::Engine m_engine;
     store::Database* m_db;
     SelfMetrics* m_metrics;
     config::RulesConfig m_options;
     std::vector<std::unique_ptr<Entry>> m_rules;
+    std::unique_ptr<incident::IncidentManager> m_incidents;
+    // Incident updates not yet committed (a failed transaction): saved first
+    // next time, in order, so no event is lost.
+    std::vector<incident::IncidentUpdate> m_unsaved;
 };
 
 }  // namespace tocsin::app

@@ -62,7 +62,12 @@ LoadResult load_string(std::string_view toml_text, const std::string& source_nam
     read_targets(root, config.targets);
     read_scrapes(root, config.scrapes);
     read_rules_section(root, config.rules_config);
-    read_rules(root, config.rules);
+    IncidentSections sections = read_incident_sections(root);
+    read_rules(root, config.rules, &sections);
+    config.severities = std::move(sections.severities);
+    config.incidents = std::move(sections.incidents);
+    config.components = std::move(sections.components);
+    config.maintenance = std::move(sections.maintenance);
     root.finish();
 
     sort_diagnostics(ctx.diagnostics);
@@ -79,7 +84,8 @@ RulesLoadResult load_rules_string(std::string_view toml_text, const std::string&
     const Environment env{[](const std::string&) { return std::optional<std::string>{}; }};
     LoadContext ctx = make_context(toml_text, source_name, env);
     TableReader root(ctx, *document, "");
-    read_rules(root, result.rules);
+    result.sections = read_incident_sections(root);
+    read_rules(root, result.rules, &result.sections);
     sort_diagnostics(ctx.diagnostics);
     result.diagnostics = std::move(ctx.diagnostics);
     return result;

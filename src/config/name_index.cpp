@@ -14,8 +14,7 @@ bool NameIndex::declare(TableReader& reader, std::string_view key, const std::st
     return inserted;
 }
 
-bool NameIndex::check_reference(TableReader& reader, std::string_view key, const std::string& name) const {
-    if (m_names.contains(name)) return true;
+std::string NameIndex::unknown_message(const std::string& name) const {
     std::string message = "unknown " + m_what + " \"" + name + "\"";
     std::vector<std::string> known;
     for (const auto& [n, line] : m_names) known.push_back(n);
@@ -24,7 +23,19 @@ bool NameIndex::check_reference(TableReader& reader, std::string_view key, const
     } else if (known.empty()) {
         message += " (no " + m_what + " is defined)";
     }
-    reader.error(key, std::move(message));
+    return message;
+}
+
+bool NameIndex::check_reference(TableReader& reader, std::string_view key, const std::string& name) const {
+    if (m_names.contains(name)) return true;
+    reader.error(key, unknown_message(name));
+    return false;
+}
+
+bool NameIndex::check_reference_in(TableReader& reader, std::string_view key, std::string_view sub,
+                                   const std::string& name) const {
+    if (m_names.contains(name)) return true;
+    reader.error_in(key, sub, unknown_message(name));
     return false;
 }
 

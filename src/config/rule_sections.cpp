@@ -2,6 +2,8 @@
 // without data: the expression parses and has the right type, durations
 // and label names are valid, and every template parses. A problem inside an
 // expression or template is located at its own line and column in the file.
+// The incident keys (severity, impact, [[rule.escalate]], ...) are checked
+// against the tiers of the same file when the caller has them.
 #include <optional>
 #include <utility>
 
@@ -16,21 +18,21 @@ namespace {
 
 constexpr Duration k_max_rule_duration = std::chrono::hours(24 * 365);
 
-void check_expr(TableReader& r, const std::string& expr) {
+// `expr` and `impact`: PromQL giving an instant vector or a scalar.
+void check_expr(TableReader& r, std::string_view key, const std::string& expr) {
     auto parsed = promql::parse_expr(expr);
-    const toml::node* node = r.node("expr");
+    const toml::node* node = r.node(key);
     if (auto* error = std::get_if<promql::ParseError>(&parsed)) {
         std::string fallback = "at " + std::to_string(error->line) + ":" + std::to_string(error->column) +
                                " of the expression: ";
-        r.error_inside(node, r.key_path("expr"), error->position, "parse error: " + error->message, fallback);
+        r.error_inside(node, r.key_path(key), error->position, "parse error: " + error->message, fallback);
         return;
     }
     const auto& tree = std::get<promql::ExprPtr>(parsed);
     // Prometheus accepts these at load time and then fails every evaluation
     // ("rule result is not a vector or scalar"); tocsin refuses them here.
     if (tree->type != promql::ValueType::vector && tree->type != promql::ValueType::scalar) {
-        r.error("expr", "must be an instant vector or a scalar, got " +
-                            std::string(promql::documented_name(tree->type)));
+        r.error(key, "must be an instant vector or a scalar, got " + std::string(promql::documented_name(tree->type)));
     }
 }
 
@@ -43,18 +45,80 @@ void check_template(TableReader& r, const toml::node* node, const std::string& k
     }
 }
 
-void read_rule(TableReader& r, NameIndex& names, RuleConfig& rule) {
-    r.require("name");
-    if (r.string("name", rule.name)) {
-        bool printable = true;
-        for (char c : rule.name) {
-            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) printable = false;
+std::string describe(const SeverityConfig& tier) {
+    return "\"" + tier.name + "\" (rank " + std::to_string(tier.rank) + ")";
+}
+
+// A [[rule.escalate]]: `base` is the rule's effective tier (nullptr when
+// unknown: then only the tier's existence is checked).
+void read_escalation(TableReader& r, const RuleConfig& rule, bool has_impact, const IncidentSections* sections,
+                     const SeverityConfig* base, EscalationConfig& e) {
+    r.require("severity");
+    if (r.string("severity", e.severity) && sections != nullptr &&
+        check_severity_reference(r, "severity", e.severity, sections->severities) && base != nullptr) {
+        const SeverityConfig* tier = sections->find_severity(e.severity);
+        if (tier->rank >= base->rank) {
+            const std::string& own = rule.severity.empty() ? sections->incidents.default_severity : rule.severity;
+            std::string why = base->name != own ? " (its security_severity, as security = true)" : "";
+            r.error("severity", "must be more severe than the rule's severity " + describe(*base) + why + ", got " +
+                                    describe(*tier) + "; an escalation raises the severity");
         }
-        if (!printable) r.error("name", "must not contain control characters");
-        else names.declare(r, "name", rule.name);
     }
+    double min_impact = 0;
+    if (read_number(r, "min_impact", min_impact, 0)) {
+        e.min_impact = min_impact;
+        if (!has_impact) r.error("min_impact", "needs the rule's impact (the expression counting who is affected)");
+    }
+    Duration after{};
+    if (r.duration("after", after, std::chrono::seconds(1), k_max_rule_duration)) e.after = after;
+    r.boolean("critical", e.critical);
+    if (!r.has("min_impact") && !r.has("after") && !e.critical) {
+        if (!r.has("critical")) {
+            r.error_at_table("needs a condition: min_impact, after or critical = true");
+        } else if (r.node("critical")->is_boolean()) {
+            r.error("critical", "critical = false is no condition; give min_impact, after or critical = true");
+        }
+    }
+}
+
+void read_incident_keys(TableReader& r, const IncidentSections* sections, RuleConfig& rule) {
+    r.boolean("incident", rule.incident);
+    if (r.string("impact", rule.impact)) check_expr(r, "impact", rule.impact);
+    const bool has_impact = r.has("impact");
+    double min_impact = 0;
+    if (read_number(r, "min_impact", min_impact, 0)) {
+        rule.min_impact = min_impact;
+        if (!has_impact) r.error("min_impact", "needs impact (the expression counting who is affected)");
+    }
+    bool severity_ok = true;
+    if (r.string("severity", rule.severity) && sections != nullptr) {
+        severity_ok = check_severity_reference(r, "severity", rule.severity, sections->severities);
+    } else if (r.has("severity")) {
+        severity_ok = false;
+    }
+    r.boolean("security", rule.security);
+    r.string("component", rule.component);
+    if (r.string("title", rule.title, false)) check_template(r, r.node("title"), r.key_path("title"), rule.title);
+
+    const toml::array* list = r.array_of_tables("escalate");
+    if (list == nullptr) return;
+    // Unknown tiers are reported where they are named; escalations are then
+    // not compared with them.
+    const SeverityConfig* base = sections != nullptr && severity_ok ? base_severity(rule, *sections) : nullptr;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+        TableReader e(r.context(), *list->get(i)->as_table(), r.key_path("escalate") + "[" + std::to_string(i) + "]");
+        EscalationConfig escalation;
+        read_escalation(e, rule, has_impact, sections, base, escalation);
+        e.finish();
+        rule.escalate.push_back(std::move(escalation));
+    }
+}
+
+void read_rule(TableReader& r, NameIndex& names, const IncidentSections* sections, RuleConfig& rule) {
+    r.require("name");
+    if (r.string("name", rule.name) && check_printable(r, "name", rule.name)) names.declare(r, "name", rule.name);
     r.require("expr");
-    if (r.string("expr", rule.expr)) check_expr(r, rule.expr);
+    if (r.string("expr", rule.expr)) check_expr(r, "expr", rule.expr);
     r.duration("for", rule.for_duration, Duration::zero(), k_max_rule_duration);
     r.duration("keep_firing_for", rule.keep_firing_for, Duration::zero(), k_max_rule_duration);
     if (r.string_map("labels", rule.labels)) {
@@ -76,6 +140,7 @@ void read_rule(TableReader& r, NameIndex& names, RuleConfig& rule) {
     if (r.string("description", rule.description, false)) {
         check_template(r, r.node("description"), r.key_path("description"), rule.description);
     }
+    read_incident_keys(r, sections, rule);
 }
 
 }  // namespace
@@ -90,7 +155,7 @@ void read_rules_section(TableReader& root, RulesConfig& out) {
     r.finish();
 }
 
-void read_rules(TableReader& root, std::vector<RuleConfig>& out) {
+void read_rules(TableReader& root, std::vector<RuleConfig>& out, const IncidentSections* sections) {
     const toml::array* list = root.array_of_tables("rule");
     if (list == nullptr) return;
     NameIndex names("rule");
@@ -98,7 +163,7 @@ void read_rules(TableReader& root, std::vector<RuleConfig>& out) {
         const toml::table& table = *list->get(i)->as_table();
         TableReader r(root.context(), table, "rule[" + std::to_string(i) + "]");
         RuleConfig rule;
-        read_rule(r, names, rule);
+        read_rule(r, names, sections, rule);
         r.finish();
         out.push_back(std::move(rule));
     }

@@ -1,5 +1,7 @@
 // Effective configuration back to TOML (`tocsin check --print`): what the
 // daemon will actually use, defaults included, secrets by reference only.
+#include <date/date.h>
+
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -89,6 +91,64 @@ toml::table rule_table(const RuleConfig& r) {
     if (!r.labels.empty()) out.insert("labels", pairs_table(r.labels));
     out.insert("summary", r.summary);
     out.insert("description", r.description);
+    out.insert("incident", r.incident);
+    if (!r.impact.empty()) out.insert("impact", r.impact);
+    if (r.min_impact) out.insert("min_impact", *r.min_impact);
+    if (!r.severity.empty()) out.insert("severity", r.severity);
+    out.insert("security", r.security);
+    if (!r.component.empty()) out.insert("component", r.component);
+    out.insert("title", r.title);
+    if (!r.escalate.empty()) {
+        toml::array escalate;
+        for (const auto& e : r.escalate) {
+            toml::table t{{"severity", e.severity}};
+            if (e.min_impact) t.insert("min_impact", *e.min_impact);
+            if (e.after) t.insert("after", format_duration(*e.after));
+            t.insert("critical", e.critical);
+            escalate.push_back(std::move(t));
+        }
+        out.insert("escalate", std::move(escalate));
+    }
+    return out;
+}
+
+toml::table severity_table(const SeverityConfig& s) {
+    toml::table out{{"rank", s.rank}, {"status", s.status}, {"description", s.description}, {"page", s.page}};
+    out.insert("auto_resolve_after", s.auto_resolve_after ? format_duration(*s.auto_resolve_after) : "never");
+    return out;
+}
+
+toml::table component_table(const ComponentConfig& c) {
+    toml::table out{{"name", c.name}, {"description", c.description}};
+    out.insert("depends_on", string_array(c.depends_on));
+    out.insert("critical", c.critical);
+    return out;
+}
+
+const char* to_string(MaintenanceRepeat repeat) {
+    switch (repeat) {
+        case MaintenanceRepeat::none: return "none";
+        case MaintenanceRepeat::daily: return "daily";
+        case MaintenanceRepeat::weekly: return "weekly";
+    }
+    return "none";
+}
+
+toml::table maintenance_table(const MaintenanceConfig& m) {
+    static constexpr const char* k_days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+    toml::table out{{"name", m.name}};
+    if (!m.components.empty()) out.insert("components", string_array(m.components));
+    if (!m.match.empty()) out.insert("match", m.match);
+    // Always the wall clock of time_zone, whatever offset the file used.
+    out.insert("start", date::format("%Y-%m-%dT%H:%M:%S", date::local_seconds(m.start_local)));
+    out.insert("duration", format_duration(m.length));
+    out.insert("repeat", to_string(m.repeat));
+    if (m.repeat == MaintenanceRepeat::weekly) {
+        toml::array days;
+        for (int d : m.weekdays) days.push_back(d >= 0 && d < 7 ? k_days[d] : "?");
+        out.insert("weekdays", std::move(days));
+    }
+    out.insert("time_zone", m.time_zone);
     return out;
 }
 
@@ -139,6 +199,25 @@ std::string to_toml(const Config& c) {
         toml::array rules;
         for (const auto& r : c.rules) rules.push_back(rule_table(r));
         root.insert("rule", std::move(rules));
+    }
+    toml::table severities;
+    for (const auto& s : c.severities) severities.insert(s.name, severity_table(s));
+    root.insert("severity", std::move(severities));
+    root.insert("incidents", toml::table{
+                                 {"default_severity", c.incidents.default_severity},
+                                 {"security_severity", c.incidents.security_severity},
+                                 {"group_by", string_array(c.incidents.group_by)},
+                                 {"component_label", c.incidents.component_label},
+                             });
+    if (!c.components.empty()) {
+        toml::array components;
+        for (const auto& component : c.components) components.push_back(component_table(component));
+        root.insert("component", std::move(components));
+    }
+    if (!c.maintenance.empty()) {
+        toml::array windows;
+        for (const auto& m : c.maintenance) windows.push_back(maintenance_table(m));
+        root.insert("maintenance", std::move(windows));
     }
 
     std::ostringstream out;

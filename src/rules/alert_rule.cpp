@@ -65,7 +65,23 @@ Result<AlertRule> AlertRule::make(const config::RuleConfig& config) {
     auto description = parse("description", config.description);
     if (!description) return std::move(description).error();
     rule.m_description = std::move(*description);
+    auto title = parse("title", config.title);
+    if (!title) return std::move(title).error();
+    rule.m_title = std::move(*title);
+    if (!config.impact.empty()) {
+        auto impact = promql::parse_expr(config.impact);
+        if (auto* error = std::get_if<promql::ParseError>(&impact)) {
+            return Error::make(ErrorCategory::invalid_argument,
+                               "rule " + config.name + ": impact: " + error->to_string());
+        }
+        rule.m_impact = std::shared_ptr<const promql::Expr>(std::move(std::get<promql::ExprPtr>(impact)));
+    }
     return rule;
+}
+
+std::string AlertRule::title(const Alert& alert) const {
+    if (m_config->title.empty()) return alert.summary;
+    return m_title->expand(TemplateData{alert.labels, alert.value});
 }
 
 std::pair<std::string, std::string> AlertRule::annotations(const Labels& labels, double value) const {

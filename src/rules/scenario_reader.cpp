@@ -14,6 +14,7 @@
 
 #include <toml++/toml.h>
 
+#include "tocsin/config/incident_reader.hpp"
 #include "tocsin/config/rule_reader.hpp"
 #include "tocsin/config/table_reader.hpp"
 #include "tocsin/core/duration.hpp"
@@ -152,6 +153,58 @@ void read_series(config::TableReader& r, const Duration evaluation_interval, std
     r.duration("interval", out.interval, k_min_interval, k_max_interval);
 }
 
+// incidents = [{rule = "ApiDown", severity = "P1", state = "investigating", impact = 5}, ...]
+void read_incident_expectations(config::TableReader& r, std::vector<IncidentExpectation>& out) {
+    const toml::node* node = r.node("incidents");
+    const toml::array* array = node != nullptr ? node->as_array() : nullptr;
+    if (array == nullptr) {
+        r.error("incidents", "expected an array of inline tables such as [{rule = \"ApiDown\", state = \"investigating\"}]");
+        return;
+    }
+    config::LoadContext& ctx = r.context();
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const toml::node& element = *array->get(i);
+        const std::string path = r.key_path("incidents") + "[" + std::to_string(i) + "]";
+        const toml::table* table = element.as_table();
+        if (table == nullptr) {
+            ctx.error(element.source(), path,
+                      std::string("expected an inline table such as {rule = \"ApiDown\"}, got ") +
+                          config::type_name(element.type()));
+            continue;
+        }
+        config::TableReader t(ctx, *table, path);
+        IncidentExpectation e;
+        t.string("title", e.title);
+        t.string("rule", e.rule);
+        t.string("component", e.component);
+        t.string("severity", e.severity);
+        std::string state;
+        if (t.string("state", state)) {
+            e.state = incident::parse_incident_state(state);
+            if (!e.state) {
+                t.error("state", "unknown state " + quote_text(state) +
+                                     "; expected investigating, identified, monitoring or resolved");
+            }
+        }
+        for (const char* key : {"impact", "peak_impact"}) {
+            const toml::node* value = t.node(key);
+            if (value == nullptr) continue;
+            if (!value->is_number()) {
+                t.error(key, std::string("expected a number, got ") + config::type_name(value->type()));
+                continue;
+            }
+            (std::string_view(key) == "impact" ? e.impact : e.peak_impact) = value->value<double>();
+        }
+        bool acknowledged = false;
+        if (t.boolean("acknowledged", acknowledged)) e.acknowledged = acknowledged;
+        if (t.string_list("affected_components", e.affected_components)) {
+            std::sort(e.affected_components.begin(), e.affected_components.end());
+        }
+        t.finish();
+        out.push_back(std::move(e));
+    }
+}
+
 // One [[expect]]. Where it names a rule, `rule_node` is set so the name can be
 // checked once every rule (the config's too) is known.
 void read_expect(config::TableReader& r, const std::optional<Duration> evaluation_interval, Expectation& out,
@@ -171,10 +224,25 @@ void read_expect(config::TableReader& r, const std::optional<Duration> evaluatio
                               " (use a longer evaluation_interval)");
         }
     }
-    r.require("rule");
+    if (r.has("incidents")) {
+        std::vector<IncidentExpectation> incidents;
+        read_incident_expectations(r, incidents);
+        out.incidents = std::move(incidents);
+    } else {
+        r.node("incidents");  // known, for "did you mean"
+    }
+    // Alerts are checked when the expectation names a rule; one that only
+    // lists incidents needs neither `rule` nor `firing`.
+    if (!out.incidents || r.has("rule") || r.has("firing") || r.has("pending")) {
+        r.require("rule");
+        r.require("firing");
+    }
     if (r.string("rule", out.rule)) rule_node = r.node("rule");
-    r.require("firing");
-    read_label_sets(r, "firing", out.firing);
+    if (r.has("firing")) {
+        read_label_sets(r, "firing", out.firing);
+    } else {
+        r.node("firing");  // known, for "did you mean"
+    }
     if (r.has("pending")) {
         std::vector<Labels> pending;
         if (read_label_sets(r, "pending", pending)) out.pending = std::move(pending);
@@ -227,8 +295,14 @@ ScenarioLoad load_scenario_string(std::string_view toml_text, const std::string&
     std::string config_text_name;
     if (root.string("config", config_text_name)) scenario.config_file = config_location(source_name, config_text_name);
 
+    // The scenario's own incident sections. Inline rules' tier names are
+    // checked against them unless the tiers come from a config file (then
+    // the incident policy checks them when the scenario runs).
+    const config::IncidentSections inline_sections = config::read_incident_sections(root);
+    const bool inline_tiers = document.contains("severity") || document.contains("incidents");
     std::vector<config::RuleConfig> inline_rules;
-    config::read_rules(root, inline_rules);
+    config::read_rules(root, inline_rules,
+                       !root.has("config") || inline_tiers ? &inline_sections : nullptr);
 
     if (const toml::array* list = root.array_of_tables("series")) {
         std::map<Labels, std::uint32_t> seen;
@@ -262,6 +336,7 @@ ScenarioLoad load_scenario_string(std::string_view toml_text, const std::string&
     }
 
     // The config's rules: read like `tocsin check` reads them, nothing else.
+    config::IncidentSections config_sections;
     std::vector<config::Diagnostic> config_diagnostics;
     bool config_ok = true;
     if (!scenario.config_file.empty()) {
@@ -279,6 +354,7 @@ ScenarioLoad load_scenario_string(std::string_view toml_text, const std::string&
                 config_diagnostics = std::move(rules.diagnostics);
             } else {
                 scenario.rules = std::move(rules.rules);
+                config_sections = std::move(rules.sections);
             }
         } else {
             config_ok = false;
@@ -301,6 +377,18 @@ ScenarioLoad load_scenario_string(std::string_view toml_text, const std::string&
                 "rule " + quote_text(inline_rules[i].name) + " is also defined in " + quote_text(scenario.config_file));
         }
         for (auto& rule : inline_rules) scenario.rules.push_back(std::move(rule));
+
+        // Tiers and [incidents] written in the scenario replace the config's;
+        // its components and maintenance windows are added.
+        incident::PolicyConfig& policy = scenario.incident_policy;
+        policy.severities = document.contains("severity") ? inline_sections.severities : config_sections.severities;
+        policy.incidents = document.contains("incidents") ? inline_sections.incidents : config_sections.incidents;
+        policy.components = config_sections.components;
+        policy.components.insert(policy.components.end(), inline_sections.components.begin(),
+                                 inline_sections.components.end());
+        policy.maintenance = config_sections.maintenance;
+        policy.maintenance.insert(policy.maintenance.end(), inline_sections.maintenance.begin(),
+                                  inline_sections.maintenance.end());
 
         // Every expectation names a rule that exists.
         std::vector<std::string> names;

@@ -8,8 +8,11 @@
 #include <memory>
 
 #include "tocsin/core/duration.hpp"
+#include "tocsin/core/go_format.hpp"
+#include "tocsin/incident/incident_manager.hpp"
 #include "tocsin/promql/engine.hpp"
 #include "tocsin/rules/alert_rule.hpp"
+#include "tocsin/rules/incident_observation.hpp"
 #include "tocsin/rules/scenario.hpp"
 #include "tocsin/series/series_store.hpp"
 
@@ -101,6 +104,167 @@ std::unique_ptr<series::SeriesStore> load_series(const Scenario& scenario) {
     return store;
 }
 
+std::string format_number(double v) { return gofmt::format_float(v); }
+
+std::string quote_text(std::string_view s) {
+    std::string out;
+    append_quoted(out, s);
+    return out;
+}
+
+std::string describe(const incident::Incident& i) {
+    std::string out = "#" + std::to_string(i.id) + " {";
+    out += i.manual ? "manual" : "rule=" + quote_text(i.rule);
+    if (!i.component.empty()) out += " component=" + quote_text(i.component);
+    out += " severity=" + quote_text(i.severity) + " state=" + incident::to_string(i.state);
+    if (i.impact) out += " impact=" + format_number(*i.impact);
+    if (i.peak_impact) out += " peak_impact=" + format_number(*i.peak_impact);
+    if (i.acknowledged) out += " acknowledged";
+    if (!i.affected_components.empty()) {
+        out += " affected_components=[";
+        for (std::size_t k = 0; k < i.affected_components.size(); ++k) {
+            out += (k ? ", " : "") + quote_text(i.affected_components[k]);
+        }
+        out += "]";
+    }
+    out += " title=" + quote_text(i.title) + "}";
+    return out;
+}
+
+// The fields of `expected` that `got` does not match, e.g. "state: expected
+// resolved got monitoring".
+std::vector<std::string> incident_mismatches(const IncidentExpectation& expected, const incident::Incident& got) {
+    std::vector<std::string> out;
+    auto differs = [&](const char* what, const std::string& want, const std::string& have) {
+        out.push_back(std::string(what) + ": expected " + want + " got " + have);
+    };
+    auto text = [&](const char* what, const std::string& want, const std::string& have) {
+        if (!want.empty() && want != have) differs(what, quote_text(want), quote_text(have));
+    };
+    text("title", expected.title, got.title);
+    text("rule", expected.rule, got.rule);
+    text("component", expected.component, got.component);
+    text("severity", expected.severity, got.severity);
+    if (expected.state && *expected.state != got.state) {
+        differs("state", incident::to_string(*expected.state), incident::to_string(got.state));
+    }
+    auto number = [](const std::optional<double>& v) { return v ? format_number(*v) : std::string("none"); };
+    if (expected.impact && got.impact != expected.impact) differs("impact", number(expected.impact), number(got.impact));
+    if (expected.peak_impact && got.peak_impact != expected.peak_impact) {
+        differs("peak_impact", number(expected.peak_impact), number(got.peak_impact));
+    }
+    if (expected.acknowledged && *expected.acknowledged != got.acknowledged.has_value()) {
+        differs("acknowledged", *expected.acknowledged ? "true" : "false", got.acknowledged ? "true" : "false");
+    }
+    auto list = [](const std::vector<std::string>& v) {
+        std::string s = "[";
+        for (std::size_t k = 0; k < v.size(); ++k) s += (k ? ", " : "") + quote_text(v[k]);
+        return s + "]";
+    };
+    if (!expected.affected_components.empty() && expected.affected_components != got.affected_components) {
+        differs("affected_components", list(expected.affected_components), list(got.affected_components));
+    }
+    return out;
+}
+
+// Every rule with incidents enabled is evaluated at each step up to the last
+// incident expectation, feeding the real incident manager (observe, then
+// tick) exactly as the daemon does after each evaluation round.
+void run_incident_expectations(const Scenario& scenario, const promql::Engine& engine, ScenarioReport& report) {
+    std::vector<std::size_t> indices;
+    for (std::size_t i = 0; i < scenario.expectations.size(); ++i) {
+        if (scenario.expectations[i].incidents) indices.push_back(i);
+    }
+    if (indices.empty()) return;
+    std::stable_sort(indices.begin(), indices.end(), [&](std::size_t a, std::size_t b) {
+        return scenario.expectations[a].at < scenario.expectations[b].at;
+    });
+    auto fail = [&](std::size_t index, std::string message) {
+        ScenarioCase& c = report.cases[index];
+        c.passed = false;
+        c.failures.push_back("incidents at " + format_duration(scenario.expectations[index].at) + ": " +
+                             std::move(message));
+    };
+
+    incident::PolicyConfig policy_config = scenario.incident_policy;
+    policy_config.rules = scenario.rules;
+    auto policy = incident::IncidentPolicy::make(std::move(policy_config));
+    if (!policy) {
+        for (std::size_t i : indices) fail(i, policy.error().message);
+        return;
+    }
+    std::vector<AlertRule> rules;
+    for (const auto& config : scenario.rules) {
+        if (!config.incident) continue;
+        Result<AlertRule> made = AlertRule::make(config);
+        if (!made) {
+            for (std::size_t i : indices) fail(i, made.error().message);
+            return;
+        }
+        rules.push_back(std::move(*made));
+    }
+
+    incident::IncidentManager manager(std::move(*policy), {}, 0);
+    std::map<std::int64_t, incident::Incident> declared;
+    auto record = [&](std::vector<incident::IncidentUpdate> updates) {
+        for (auto& u : updates) declared[u.incident.id] = std::move(u.incident);
+    };
+    std::optional<std::string> eval_failure;
+    std::size_t next = 0;
+    const Duration last = scenario.expectations[indices.back()].at;
+    for (Duration t = Duration::zero(); t <= last; t += scenario.evaluation_interval) {
+        const TimePoint now = TimePoint{} + t;
+        for (AlertRule& rule : rules) {
+            Result<promql::Value> value = engine.instant(rule.expr(), t.count());
+            std::optional<std::string> failure;
+            if (!value) {
+                failure = value.error().message;
+            } else if (auto transitions = rule.eval(to_samples(*value), now); !transitions) {
+                failure = without_rule_prefix(transitions.error().message, rule.name());
+            }
+            incident::RuleObservation observation = observation_of(rule);
+            if (rule.impact() != nullptr) {
+                Result<double> impact = evaluate_impact(engine, *rule.impact(), t.count());
+                if (impact) {
+                    observation.impact = *impact;
+                } else if (!failure) {
+                    failure = "impact: " + impact.error().message;
+                }
+            }
+            if (failure && !eval_failure) {
+                eval_failure = "rule " + rule.name() + ": evaluation failed at " + format_duration(t) + ": " + *failure;
+            }
+            record(manager.observe(observation, now));
+        }
+        record(manager.tick(now));
+        for (; next < indices.size() && scenario.expectations[indices[next]].at == t; ++next) {
+            const std::size_t i = indices[next];
+            if (eval_failure) {
+                fail(i, *eval_failure);
+                continue;
+            }
+            const auto& expected = *scenario.expectations[i].incidents;
+            std::vector<const incident::Incident*> got;
+            for (const auto& [id, incident] : declared) got.push_back(&incident);
+            std::string listing = "[";
+            for (std::size_t k = 0; k < got.size(); ++k) listing += (k ? ", " : "") + describe(*got[k]);
+            listing += "]";
+            if (got.size() != expected.size()) {
+                fail(i, "expected " + std::to_string(expected.size()) + " incident(s), got " +
+                            std::to_string(got.size()) + ": " + listing);
+                continue;
+            }
+            for (std::size_t k = 0; k < got.size(); ++k) {
+                auto mismatches = incident_mismatches(expected[k], *got[k]);
+                if (mismatches.empty()) continue;
+                std::string message = "incident " + std::to_string(k + 1) + ":";
+                for (const auto& m : mismatches) message += " " + m + ";";
+                fail(i, message + " all incidents: " + listing);
+            }
+        }
+    }
+}
+
 }  // namespace
 
 ScenarioReport run_scenario(const Scenario& scenario) {
@@ -110,7 +274,7 @@ ScenarioReport run_scenario(const Scenario& scenario) {
     std::map<std::string, std::vector<std::size_t>> by_rule;
     for (std::size_t i = 0; i < scenario.expectations.size(); ++i) {
         report.cases[i] = ScenarioCase{scenario.file, scenario.expectations[i].line, true, {}};
-        by_rule[scenario.expectations[i].rule].push_back(i);
+        if (!scenario.expectations[i].rule.empty()) by_rule[scenario.expectations[i].rule].push_back(i);
     }
 
     const std::unique_ptr<series::SeriesStore> store = load_series(scenario);
@@ -171,6 +335,7 @@ ScenarioReport run_scenario(const Scenario& scenario) {
             }
         }
     }
+    run_incident_expectations(scenario, engine, report);
     return report;
 }
 

@@ -53,6 +53,25 @@ Database Database::open(const std::string& path, std::chrono::milliseconds busy_
     return db;
 }
 
+Database Database::open_read_only(const std::string& path, std::chrono::milliseconds busy_timeout) {
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, nullptr);
+    Database db(raw, path);
+    if (rc != SQLITE_OK) throw detail::open_failure(raw, rc, path);
+    sqlite3_extended_result_codes(raw, 1);
+    auto timeout_ms = std::clamp<std::chrono::milliseconds::rep>(busy_timeout.count(), 0,
+                                                                 std::numeric_limits<int>::max());
+    sqlite3_busy_timeout(raw, static_cast<int>(timeout_ms));
+    // The first read of the file: a file that is not a database fails here.
+    // (A WAL database still needs its -shm; SQLite creates it, owned like
+    // the database file, when the daemon is not running.)
+    for (const char* sql : {"SELECT count(*) FROM sqlite_schema", "PRAGMA query_only=ON"}) {
+        rc = sqlite3_exec(raw, sql, nullptr, nullptr, nullptr);
+        if (rc != SQLITE_OK) throw detail::open_failure(raw, rc, path);
+    }
+    return db;
+}
+
 Database::Database(Database&& other) noexcept
     : m_db(std::exchange(other.m_db, nullptr)), m_path(std::move(other.m_path)) {}
 

@@ -111,7 +111,102 @@ CREATE TABLE health (
 );
 )sql";
 
-constexpr std::array<std::string_view, 2> k_migrations{k_v1_initial, k_v2_health};
+// Version 3: incidents and the audit chain in the shape the incident module
+// uses (issue 5). Rebuilds the version-1 tables, keeping their rows. The
+// outbox is emptied and refilled around the rebuild: dropping a table that
+// rows still reference would leave deferred foreign-key violations that no
+// later insert clears.
+constexpr std::string_view k_v3_incidents = R"sql(
+CREATE TEMP TABLE v2_outbox AS SELECT * FROM outbox;
+CREATE TEMP TABLE v2_incidents AS SELECT * FROM incidents;
+CREATE TEMP TABLE v2_incident_events AS SELECT * FROM incident_events;
+DELETE FROM outbox;
+DROP TABLE incident_events;  -- DROP TABLE fires no triggers
+DROP TABLE incidents;
+
+-- Times are INTEGER Unix milliseconds, NULL when unset.
+CREATE TABLE incidents (
+    id                      INTEGER PRIMARY KEY CHECK (id >= 1),  -- assigned by the incident manager
+    key                     TEXT    NOT NULL CHECK (length(key) > 0),  -- rule{group labels} or manual:ID
+    rule                    TEXT    NOT NULL DEFAULT '',          -- '' for manual incidents
+    component               TEXT    NOT NULL DEFAULT '',
+    title                   TEXT    NOT NULL,
+    description             TEXT    NOT NULL DEFAULT '',
+    severity                TEXT    NOT NULL,                     -- tier names come from config
+    state                   TEXT    NOT NULL
+                                    CHECK (state IN ('investigating', 'identified', 'monitoring', 'resolved')),
+    security                INTEGER NOT NULL DEFAULT 0 CHECK (security IN (0, 1)),
+    manual                  INTEGER NOT NULL DEFAULT 0 CHECK (manual IN (0, 1)),
+    reporter                TEXT    NOT NULL DEFAULT '',
+    impact                  REAL,
+    peak_impact             REAL,
+    alerts                  TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(alerts)),  -- [{label: value}, ...]
+    affected_components     TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(affected_components)),
+    impact_started_ms       INTEGER NOT NULL,
+    detected_ms             INTEGER NOT NULL,
+    acknowledged_ms         INTEGER,
+    acknowledged_by_name    TEXT,
+    acknowledged_by_channel TEXT,
+    identified_ms           INTEGER,
+    mitigated_ms            INTEGER,
+    resolved_ms             INTEGER,
+    condition_active        INTEGER NOT NULL DEFAULT 1 CHECK (condition_active IN (0, 1)),
+    clear_since_ms          INTEGER,
+    auto_severity           TEXT    NOT NULL DEFAULT '',
+    taxonomy                TEXT    NOT NULL DEFAULT '',
+    CHECK ((acknowledged_by_name IS NULL) = (acknowledged_by_channel IS NULL))
+);
+CREATE INDEX incidents_open ON incidents (id) WHERE state <> 'resolved';
+CREATE INDEX incidents_by_key ON incidents (key, id);
+
+-- The audit chain: ids 1, 2, 3, ... without gaps; each hash covers the row's
+-- columns and the previous row's hash (store/incident_repository.hpp has
+-- the exact format), and rows are never changed or removed, so a published
+-- head makes tampering visible.
+CREATE TABLE incident_events (
+    id          INTEGER PRIMARY KEY CHECK (id >= 1),
+    incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE RESTRICT,
+    at_ms       INTEGER NOT NULL,
+    kind        TEXT    NOT NULL CHECK (length(kind) > 0),  -- the EventKind's name
+    actor       TEXT    NOT NULL,
+    channel     TEXT    NOT NULL,
+    message     TEXT    NOT NULL,
+    detail      TEXT    NOT NULL,
+    prev_hash   TEXT    NOT NULL,                           -- '' for event 1
+    hash        TEXT    NOT NULL
+);
+CREATE INDEX incident_events_by_incident ON incident_events (incident_id, id);
+CREATE TRIGGER incident_events_no_update BEFORE UPDATE ON incident_events
+BEGIN
+    SELECT RAISE(ABORT, 'incident_events is append-only');
+END;
+CREATE TRIGGER incident_events_no_delete BEFORE DELETE ON incident_events
+BEGIN
+    SELECT RAISE(ABORT, 'incident_events is append-only');
+END;
+
+INSERT INTO incidents (id, key, rule, component, title, description, severity, state, manual,
+                       impact, peak_impact, impact_started_ms, detected_ms, acknowledged_ms,
+                       acknowledged_by_name, acknowledged_by_channel, resolved_ms, condition_active,
+                       auto_severity)
+SELECT id, CASE WHEN rule IS NULL THEN 'manual:' || id ELSE rule || group_key END, coalesce(rule, ''),
+       coalesce(component, ''), title, summary, severity, state, rule IS NULL,
+       impact_current, impact_peak, declared_at, declared_at, acknowledged_at,
+       acknowledged_by, CASE WHEN acknowledged_by IS NULL THEN NULL ELSE '' END, resolved_at,
+       state <> 'resolved', severity
+FROM temp.v2_incidents;
+-- Version-1 events keep their ids and hashes (detail holds the old payload);
+-- they were not hashed in this format, so audit verify reports them.
+INSERT INTO incident_events (id, incident_id, at_ms, kind, actor, channel, message, detail, prev_hash, hash)
+SELECT id, incident_id, at, kind, actor, '', '', payload, coalesce(prev_hash, ''), hash
+FROM temp.v2_incident_events ORDER BY id;
+INSERT INTO outbox SELECT * FROM temp.v2_outbox;
+DROP TABLE temp.v2_outbox;
+DROP TABLE temp.v2_incidents;
+DROP TABLE temp.v2_incident_events;
+)sql";
+
+constexpr std::array<std::string_view, 3> k_migrations{k_v1_initial, k_v2_health, k_v3_incidents};
 static_assert(k_migrations.size() == k_latest_schema_version,
               "add the script to k_migrations and bump k_latest_schema_version together");
 

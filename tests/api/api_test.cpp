@@ -23,7 +23,14 @@ struct ApiTest : testing::Test {
     Check health{true, {}};
     Check ready{true, {}};
     std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
-    Api api{registry, {[this] { return health; }, [this] { return ready; }}};
+    Api api{registry, hooks()};
+
+    tocsin::api::ApiHooks hooks() {
+        tocsin::api::ApiHooks h;
+        h.health = [this] { return health; };
+        h.ready = [this] { return ready; };
+        return h;
+    }
 };
 
 }  // namespace

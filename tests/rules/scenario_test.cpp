@@ -393,3 +393,104 @@ TEST(ScenarioRunner, FormatLabelSets) {
 
 }  // namespace
 }  // namespace tocsin::rules
+
+namespace tocsin::rules {
+namespace {
+
+const char* k_incident_rule = R"(
+evaluation_interval = "1m"
+[[rule]]
+name = "ApiDown"
+expr = 'up{job="api"} == 0'
+severity = "P1"
+component = "api"
+[[series]]
+series = 'up{job="api"}'
+values = '1 1 0x10 1x40'
+)";
+
+TEST(ScenarioIncidents, ExpectationsReadEveryKey) {
+    Scenario s = must_load(std::string(k_incident_rule) + R"(
+[[expect]]
+at = "5m"
+incidents = [{title = "t", rule = "ApiDown", component = "api", severity = "P1", state = "monitoring", impact = 3, peak_impact = 4.5, acknowledged = false, affected_components = ["web", "db"]}]
+)");
+    ASSERT_EQ(s.expectations.size(), 1u);
+    const auto& e = s.expectations[0];
+    EXPECT_TRUE(e.rule.empty());
+    ASSERT_TRUE(e.incidents);
+    ASSERT_EQ(e.incidents->size(), 1u);
+    const auto& i = (*e.incidents)[0];
+    EXPECT_EQ(i.title, "t");
+    EXPECT_EQ(i.state, incident::IncidentState::monitoring);
+    EXPECT_EQ(i.impact, 3);
+    EXPECT_EQ(i.peak_impact, 4.5);
+    EXPECT_EQ(i.acknowledged, false);
+    EXPECT_EQ(i.affected_components, (std::vector<std::string>{"db", "web"}));
+}
+
+TEST(ScenarioIncidents, ExpectationProblemsAreLocated) {
+    ScenarioLoad l = load(std::string(k_incident_rule) + R"(
+[[expect]]
+at = "5m"
+incidents = [{state = "closed"}, "x", {impact = "3"}, {stat = "open"}]
+
+[[expect]]
+at = "6m"
+incidents = {rule = "ApiDown"}
+
+[[expect]]
+at = "7m"
+incidents = []
+firing = []
+)");
+    EXPECT_EQ(l.problem, ScenarioProblem::malformed);
+    EXPECT_THAT(messages(l),
+                ElementsAre(HasSubstr("expect[0].incidents[0].state: unknown state \"closed\""),
+                            HasSubstr("expect[0].incidents[1]: expected an inline table"),
+                            HasSubstr("expect[0].incidents[2].impact: expected a number"),
+                            HasSubstr("expect[0].incidents[3].stat: unknown key; did you mean \"state\"?"),
+                            HasSubstr("expect[1].incidents: expected an array of inline tables"),
+                            HasSubstr("expect[2]: missing required key \"rule\"")));
+}
+
+TEST(ScenarioIncidents, RunnerReportsExpectedAndGot) {
+    Scenario s = must_load(std::string(k_incident_rule) + R"(
+[[expect]]
+at = "1m"
+incidents = []
+
+[[expect]]
+at = "3m"
+incidents = [{rule = "ApiDown", severity = "P1", state = "investigating", component = "api"}]
+
+[[expect]]
+at = "20m"
+incidents = [{rule = "ApiDown", state = "investigating"}]
+
+[[expect]]
+at = "20m"
+incidents = []
+)");
+    ScenarioReport report = run_scenario(s);
+    EXPECT_THAT(failures(report),
+                ElementsAre(HasSubstr("s.toml:20: incidents at 20m: incident 1: state: expected investigating got "
+                                      "monitoring; all incidents: [#1 {rule=\"ApiDown\" component=\"api\" "
+                                      "severity=\"P1\" state=monitoring title=\"ApiDown on api\"}]"),
+                            HasSubstr("s.toml:24: incidents at 20m: expected 0 incident(s), got 1")));
+}
+
+TEST(ScenarioIncidents, UnknownTierFromAConfigFailsTheIncidentExpectations) {
+    TempDir dir;
+    dir.write("tocsin.toml", "[severity.Sev1]\nrank = 0\n[incidents]\ndefault_severity = \"Sev1\"\n"
+                             "security_severity = \"Sev1\"\n");
+    dir.write("s.toml", "config = \"tocsin.toml\"\n" + std::string(k_incident_rule) +
+                            "\n[[expect]]\nat = \"3m\"\nincidents = []\n");
+    ScenarioLoad l = load_scenario_file(dir.file("s.toml"));
+    ASSERT_EQ(l.problem, ScenarioProblem::none) << testing::PrintToString(messages(l));
+    ScenarioReport report = run_scenario(*l.scenario);
+    EXPECT_THAT(failures(report), ElementsAre(HasSubstr("not a configured tier")));
+}
+
+}  // namespace
+}  // namespace tocsin::rules

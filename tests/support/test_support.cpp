@@ -92,6 +92,11 @@ int free_port() {
 }
 
 HttpResult http_get(int port, const std::string& path, milliseconds timeout) {
+    return http_request(port, "GET", path, "", {}, timeout);
+}
+
+HttpResult http_request(int port, const std::string& method, const std::string& path, const std::string& body,
+                        const std::vector<std::string>& headers, milliseconds timeout) {
     HttpResult result;
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
@@ -105,7 +110,10 @@ HttpResult http_get(int port, const std::string& path, milliseconds timeout) {
         ::close(fd);
         return result;
     }
-    std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    for (const auto& h : headers) request += h + "\r\n";
+    if (!body.empty() || method == "POST") request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    request += "\r\n" + body;
     ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
     std::string response;
     char buf[4096];
@@ -117,8 +125,8 @@ HttpResult http_get(int port, const std::string& path, milliseconds timeout) {
     ::close(fd);
     if (response.rfind("HTTP/1.1 ", 0) != 0 || response.size() < 12) return result;
     result.status = std::stoi(response.substr(9, 3));
-    auto body = response.find("\r\n\r\n");
-    if (body != std::string::npos) result.body = response.substr(body + 4);
+    auto body_start = response.find("\r\n\r\n");
+    if (body_start != std::string::npos) result.body = response.substr(body_start + 4);
     return result;
 }
 

@@ -46,6 +46,10 @@ struct HttpResult {
     std::string body;
 };
 HttpResult http_get(int port, const std::string& path, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// Any method; `headers` as "Name: value" lines; Content-Length is added.
+HttpResult http_request(int port, const std::string& method, const std::string& path, const std::string& body,
+                        const std::vector<std::string>& headers = {},
+                        std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 class Process {
 public:

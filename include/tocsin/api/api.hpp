@@ -2,10 +2,17 @@
 // the api module asks hooks for answers and renders them.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "tocsin/core/result.hpp"
+#include "tocsin/core/secret.hpp"
+#include "tocsin/incident/incident.hpp"
+#include "tocsin/incident/incident_manager.hpp"
 #include "tocsin/net/http_server.hpp"
 
 namespace prometheus {
@@ -21,9 +28,46 @@ struct Check {
     std::string detail;  // one line an operator can act on; never a secret
 };
 
+// A person's action on incidents, as the API received it. `actor.channel`
+// is "api"; `actor.name` is who the request says acts.
+struct IncidentCommand {
+    enum class Kind { declare, acknowledge, set_state, set_severity, note, set_taxonomy };
+    Kind kind = Kind::note;
+    std::int64_t id = 0;  // all but declare
+    incident::Actor actor;
+    std::string message;
+    incident::IncidentState state = incident::IncidentState::investigating;  // set_state
+    bool force = false;                                                     // set_state
+    std::string severity;                                                   // set_severity
+    std::string taxonomy;                                                   // set_taxonomy
+    incident::ManualDeclaration declaration;                                // declare
+};
+
+// What the daemon answered: the incident after the change, or why nothing
+// changed. `status` is the HTTP status to send (200, 201 for declare, 400
+// invalid, 404 unknown incident, 409 conflict such as already acknowledged,
+// 503 the database refused the write).
+struct IncidentCommandResult {
+    int status = 200;
+    std::optional<incident::Incident> incident;
+    std::string error;
+};
+
+struct IncidentDetail {
+    incident::Incident incident;
+    std::vector<incident::IncidentEvent> events;
+};
+
 struct ApiHooks {
     std::function<Check()> health;  // the loop is alive and the store writable
     std::function<Check()> ready;   // started, migrated, not shutting down
+    // Incidents; unset hooks answer 503. Reads never change anything.
+    std::function<Result<std::vector<incident::Incident>>(bool open_only, std::size_t limit)> list_incidents;
+    // nullopt: no such incident.
+    std::function<Result<std::optional<IncidentDetail>>(std::int64_t id)> get_incident;
+    std::function<IncidentCommandResult(const IncidentCommand&)> incident_command;
+    // Bearer token write endpoints require; nullopt: writes are refused.
+    std::optional<Secret> token;
 };
 
 class Api {

@@ -268,6 +268,9 @@ struct MaintenanceConfig {
     bool operator==(const MaintenanceConfig&) const = default;
 };
 
+// The tiers used when the file has no [severity.*] table.
+std::vector<SeverityConfig> default_severities();
+
 struct Config {
     std::string source_file;  // the file it was loaded from, as given
     DaemonConfig daemon;
@@ -279,17 +282,14 @@ struct Config {
     RulesConfig rules_config;  // [rules]
     std::vector<RuleConfig> rules;  // [[rule]]
     // [severity.*] sorted by rank (most severe first); the defaults when the
-    // file has none.
-    std::vector<SeverityConfig> severities;
+    // file has none (and in a default-constructed Config).
+    std::vector<SeverityConfig> severities = default_severities();
     IncidentsConfig incidents;                    // [incidents]
     std::vector<ComponentConfig> components;      // [[component]]
     std::vector<MaintenanceConfig> maintenance;   // [[maintenance]]
 
     bool operator==(const Config&) const = default;
 };
-
-// The tiers used when the file has no [severity.*] table.
-std::vector<SeverityConfig> default_severities();
 
 const char* to_string(LogLevel level) noexcept;
 const char* to_string(LogFormat format) noexcept;

@@ -104,6 +104,12 @@ public:
     // Summary and description for a result with `labels` and `value`.
     std::pair<std::string, std::string> annotations(const Labels& labels, double value) const;
 
+    // The incident title for `alert`: the rule's title template expanded
+    // with the alert's labels and value, else its summary (may be "").
+    std::string title(const Alert& alert) const;
+    // The parsed impact expression; nullptr when the rule has none.
+    const promql::Expr* impact() const { return m_impact.get(); }
+
 private:
     AlertRule() = default;
 
@@ -112,6 +118,8 @@ private:
     std::vector<std::pair<std::string, Template>> m_label_templates;
     std::optional<Template> m_summary;
     std::optional<Template> m_description;
+    std::optional<Template> m_title;
+    std::shared_ptr<const promql::Expr> m_impact;
     std::map<Labels, Alert> m_active;
 };
 

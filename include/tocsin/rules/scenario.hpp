@@ -25,6 +25,8 @@
 #include "tocsin/config/diagnostic.hpp"
 #include "tocsin/core/clock.hpp"
 #include "tocsin/core/labels.hpp"
+#include "tocsin/incident/incident.hpp"
+#include "tocsin/incident/incident_policy.hpp"
 #include "tocsin/promql/series_description.hpp"
 
 namespace tocsin::rules {
@@ -41,14 +43,33 @@ struct ScenarioSeries {
     Duration interval{};
 };
 
+// One entry of [[expect]] incidents = [...]: the fields given must match
+// ("" and nullopt are not checked).
+struct IncidentExpectation {
+    std::string title;
+    std::string rule;
+    std::string component;
+    std::string severity;
+    std::optional<incident::IncidentState> state;
+    std::optional<double> impact;       // the current impact
+    std::optional<double> peak_impact;
+    std::optional<bool> acknowledged;
+    std::vector<std::string> affected_components;  // checked when non-empty (sorted)
+};
+
 // One [[expect]]: one test case, checked right after the evaluation at `at`.
+// It checks a rule's alerts (`rule` with `firing`, optionally `pending`),
+// the incidents, or both.
 struct Expectation {
     std::uint32_t line = 0;  // of the [[expect]] header
     Duration at{};
-    std::string rule;
+    std::string rule;  // "" when only incidents are checked
     // The exact sets of alert label sets (without alertname), sorted.
     std::vector<Labels> firing;
     std::optional<std::vector<Labels>> pending;  // nullopt: not checked
+    // Every incident declared so far (resolved ones too), in declaration
+    // order; nullopt: not checked.
+    std::optional<std::vector<IncidentExpectation>> incidents;
 };
 
 struct Scenario {
@@ -56,6 +77,10 @@ struct Scenario {
     Duration evaluation_interval = std::chrono::minutes(1);
     std::string config_file;                // resolved against the scenario's directory; empty when none
     std::vector<config::RuleConfig> rules;  // the config's, then the inline ones
+    // Severities, [incidents], components and maintenance: the config's,
+    // with the scenario's own tables replacing tiers and [incidents] and
+    // adding components and windows.
+    incident::PolicyConfig incident_policy;
     std::vector<ScenarioSeries> series;
     std::vector<Expectation> expectations;  // in file order
 };

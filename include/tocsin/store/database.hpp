@@ -20,6 +20,12 @@ public:
     // Opens or creates the file; the parent directory must already exist.
     // Throws StoreOpenError (cannot_open or corrupt): opening happens at start-up.
     static Database open(const std::string& path, std::chrono::milliseconds busy_timeout);
+    // Opens an existing file for reading only (`tocsin audit`, next to a
+    // running daemon): never creates it, sets no pragma that writes, and turns
+    // on query_only so no statement can change it. Throws StoreOpenError
+    // (cannot_open when the file is missing or unreadable, corrupt when it is
+    // not a database).
+    static Database open_read_only(const std::string& path, std::chrono::milliseconds busy_timeout);
 
     Database(Database&& other) noexcept;
     Database& operator=(Database&& other) noexcept;

@@ -1,0 +1,216 @@
+// Incidents inside the real daemon: a failing probe declares one, people
+// move it through its lifecycle over the API, and a kill -9 at every stage
+// (investigating, identified, monitoring, resolved) loses nothing and never
+// declares a duplicate. The audit chain verifies at the end.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <functional>
+#include <thread>
+
+#include <boost/json.hpp>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "fake_target.hpp"
+#include "test_support.hpp"
+
+using namespace std::chrono_literals;
+using tocsin::test::daemon_config;
+using tocsin::test::FakeResponse;
+using tocsin::test::FakeTarget;
+using tocsin::test::http_get;
+using tocsin::test::http_request;
+using tocsin::test::NotifySocket;
+using tocsin::test::Process;
+using tocsin::test::read_file;
+using tocsin::test::TempDir;
+using tocsin::test::wait_for_log;
+
+namespace {
+
+const std::string k_token = "s3cret-token-for-tests";
+
+class IncidentDaemon {
+public:
+    IncidentDaemon(TempDir& dir, const std::string& config) : m_dir(dir) {
+        m_port = tocsin::test::free_port();
+        dir.write("api-token", k_token + "\n");
+        ::chmod(dir.file("api-token").c_str(), 0600);  // tocsin refuses secrets others can read
+        dir.write("tocsin.toml", daemon_config(dir, m_port, "token_file = \"" + dir.file("api-token") + "\"\n") + config);
+    }
+
+    void start() {
+        ++m_runs;
+        m_log = m_dir.file("run" + std::to_string(m_runs) + ".log");
+        m_notify = std::make_unique<NotifySocket>(m_dir.file("notify" + std::to_string(m_runs) + ".sock"));
+        m_process = std::make_unique<Process>(
+            std::vector<std::string>{TOCSIN_BINARY, "run", "--config", m_dir.file("tocsin.toml")},
+            std::vector<std::string>{"NOTIFY_SOCKET=" + m_notify->path()}, m_log);
+        ASSERT_TRUE(m_notify->wait_for("READY=1", 30s)) << read_file(m_log);
+    }
+
+    void kill9() {
+        m_process->signal(SIGKILL);
+        m_process->wait(10s);
+        m_process.reset();
+    }
+
+    void stop() {
+        m_process->signal(SIGTERM);
+        EXPECT_EQ(m_process->wait(10s), 0);
+        m_process.reset();
+    }
+
+    // Every incident, oldest first.
+    boost::json::array incidents() const {
+        auto r = http_get(m_port, "/api/v1/incidents?state=all");
+        if (r.status != 200) return {};
+        boost::json::array list = boost::json::parse(r.body).at("incidents").as_array();
+        std::reverse(list.begin(), list.end());  // the API lists newest first
+        return list;
+    }
+
+    // Waits until `pred` holds for the incident list; false after 20 s.
+    bool wait_for(const std::function<bool(const boost::json::array&)>& pred) const {
+        const auto deadline = std::chrono::steady_clock::now() + 20s;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (pred(incidents())) return true;
+            std::this_thread::sleep_for(25ms);
+        }
+        return false;
+    }
+
+    tocsin::test::HttpResult post(const std::string& path, const std::string& body) const {
+        return http_request(m_port, "POST", path, body,
+                            {"Authorization: Bearer " + k_token, "Content-Type: application/json"});
+    }
+
+    const std::string& log() const { return m_log; }
+
+    // Waits until the rule has been evaluated `n` more times.
+    bool wait_for_evaluations(double n) const {
+        auto evaluations = [&] {
+            const std::string m = http_get(m_port, "/metrics").body;
+            const std::string key = "tocsin_rule_evaluations_total{rule=\"ApiDown\"} ";
+            auto pos = m.find(key);
+            return pos == std::string::npos ? 0.0 : std::stod(m.substr(pos + key.size()));
+        };
+        const double seen = evaluations();
+        const auto deadline = std::chrono::steady_clock::now() + 20s;
+        while (evaluations() < seen + n) {
+            if (std::chrono::steady_clock::now() > deadline) return false;
+            std::this_thread::sleep_for(20ms);
+        }
+        return true;
+    }
+
+private:
+    TempDir& m_dir;
+    int m_port = 0;
+    int m_runs = 0;
+    std::string m_log;
+    std::unique_ptr<NotifySocket> m_notify;
+    std::unique_ptr<Process> m_process;
+};
+
+std::string state_of(const boost::json::array& list, std::size_t i) {
+    return list.size() > i ? std::string(list[i].at("state").as_string()) : "";
+}
+
+std::string config_with_target(const std::string& url, const std::string& auto_resolve) {
+    return "\n[[target]]\nname = \"api\"\nurl = \"" + url + "\"\ninterval = \"1s\"\ntimeout = \"1s\"\n" +
+           "\n[severity.P1]\nrank = 0\nstatus = \"major outage\"\nauto_resolve_after = \"" + auto_resolve + "\"\n" +
+           "\n[severity.P2]\nrank = 1\nstatus = \"degraded performance\"\n" +
+           "\n[incidents]\ndefault_severity = \"P2\"\nsecurity_severity = \"P1\"\n" +
+           "\n[[rule]]\nname = \"ApiDown\"\nexpr = 'probe_success{target=\"api\"} == 0'\nseverity = \"P1\"\n"
+           "component = \"api\"\ntitle = 'API {{ $labels.target }} is down'\n";
+}
+
+}  // namespace
+
+TEST(DaemonIncidents, EveryLifecycleStageSurvivesKill9) {
+    TempDir dir;
+    std::atomic<int> status{503};
+    FakeTarget target([&](const auto&) { return FakeResponse::text(status.load(), "state\n"); });
+    IncidentDaemon daemon(dir, config_with_target(target.url("/healthz"), "never"));
+
+    // investigating
+    ASSERT_NO_FATAL_FAILURE(daemon.start());
+    ASSERT_TRUE(daemon.wait_for([](const auto& l) { return l.size() == 1 && state_of(l, 0) == "investigating"; }))
+        << read_file(daemon.log());
+    auto first = daemon.incidents()[0].as_object();
+    EXPECT_EQ(first.at("title").as_string(), "API api is down");
+    EXPECT_EQ(first.at("severity").as_string(), "P1");
+    daemon.kill9();
+    ASSERT_NO_FATAL_FAILURE(daemon.start());
+    EXPECT_TRUE(wait_for_log(daemon.log(), "1 open incident(s) restored", 20s)) << read_file(daemon.log());
+    EXPECT_TRUE(wait_for_log(daemon.log(), "target api: down", 20s)) << read_file(daemon.log());
+    ASSERT_TRUE(daemon.wait_for([](const auto& l) { return l.size() == 1; }));
+    EXPECT_EQ(state_of(daemon.incidents(), 0), "investigating");
+
+    // acknowledged and identified by a person
+    auto r = daemon.post("/api/v1/incidents/1/ack", R"({"actor": "ana"})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    r = daemon.post("/api/v1/incidents/1/state",
+                    R"({"state": "identified", "actor": "ana", "message": "the upstream returns 503"})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    daemon.kill9();
+    ASSERT_NO_FATAL_FAILURE(daemon.start());
+    ASSERT_TRUE(daemon.wait_for([](const auto& l) { return l.size() == 1 && state_of(l, 0) == "identified"; }))
+        << read_file(daemon.log());
+    auto after = daemon.incidents()[0].as_object();
+    EXPECT_EQ(after.at("acknowledged_by").at("name").as_string(), "ana");
+    EXPECT_FALSE(after.at("identified").is_null());
+
+    // monitoring: the target recovers
+    status = 200;
+    ASSERT_TRUE(daemon.wait_for([](const auto& l) { return l.size() == 1 && state_of(l, 0) == "monitoring"; }))
+        << read_file(daemon.log());
+    daemon.kill9();
+    ASSERT_NO_FATAL_FAILURE(daemon.start());
+    EXPECT_TRUE(wait_for_log(daemon.log(), "target api: up", 20s)) << read_file(daemon.log());
+    // Evaluations run after the restart and keep it in monitoring.
+    ASSERT_TRUE(daemon.wait_for_evaluations(3)) << read_file(daemon.log());
+    ASSERT_EQ(daemon.incidents().size(), 1u);
+    EXPECT_EQ(state_of(daemon.incidents(), 0), "monitoring");
+
+    // A person resolves it (the tier never auto-resolves).
+    r = daemon.post("/api/v1/incidents/1/state", R"({"state": "resolved", "actor": "ana", "message": "fixed"})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    daemon.kill9();
+    ASSERT_NO_FATAL_FAILURE(daemon.start());
+    ASSERT_TRUE(daemon.wait_for([](const auto& l) { return l.size() == 1 && state_of(l, 0) == "resolved"; }));
+
+    // A new failure after resolution is a new incident, not the old one reopened.
+    status = 500;
+    ASSERT_TRUE(daemon.wait_for([](const auto& l) {
+        return l.size() == 2 && state_of(l, 0) == "resolved" && state_of(l, 1) == "investigating";
+    })) << read_file(daemon.log());
+    daemon.stop();
+
+    auto verify = tocsin::test::run_command({TOCSIN_BINARY, "audit", "verify", "--config", dir.file("tocsin.toml")});
+    EXPECT_EQ(verify.exit_code, 0) << verify.output;
+}
+
+TEST(DaemonIncidents, TheQuietPeriodSurvivesKill9AndResolves) {
+    TempDir dir;
+    std::atomic<int> status{503};
+    FakeTarget target([&](const auto&) { return FakeResponse::text(status.load(), "state\n"); });
+    IncidentDaemon daemon(dir, config_with_target(target.url("/healthz"), "3s"));
+    ASSERT_NO_FATAL_FAILURE(daemon.start());
+    ASSERT_TRUE(daemon.wait_for([](const auto& l) { return l.size() == 1; })) << read_file(daemon.log());
+    status = 200;
+    ASSERT_TRUE(daemon.wait_for([](const auto& l) { return l.size() == 1 && state_of(l, 0) == "monitoring"; }))
+        << read_file(daemon.log());
+    daemon.kill9();
+    ASSERT_NO_FATAL_FAILURE(daemon.start());
+    ASSERT_TRUE(daemon.wait_for([](const auto& l) { return l.size() == 1 && state_of(l, 0) == "resolved"; }))
+        << read_file(daemon.log());
+    auto incident = daemon.incidents()[0].as_object();
+    // Resolved by tocsin only after 3 s of quiet counted from when it cleared.
+    EXPECT_FALSE(incident.at("resolved").is_null());
+    EXPECT_FALSE(incident.at("mitigated").is_null());
+    daemon.stop();
+}
