@@ -28,17 +28,6 @@ namespace {
 constexpr auto k_nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint32_t k_header_limit = 16 * 1024;
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
 HttpRequest to_request(const http::request<http::string_body>& in, std::string remote) {
     HttpRequest out;
     out.method = std::string(in.method_string());
@@ -64,20 +53,6 @@ http::response<http::string_body> to_beast(const HttpResponse& in, unsigned vers
 }
 
 }  // namespace
-
-std::string HttpRequest::header(std::string_view name) const {
-    for (const auto& [k, v] : headers) {
-        if (iequals(k, name)) return v;
-    }
-    return {};
-}
-
-HttpResponse HttpResponse::text(int status, std::string body) {
-    HttpResponse r;
-    r.status = status;
-    r.body = std::move(body);
-    return r;
-}
 
 struct Session {
     explicit Session(tcp::socket socket) : stream(std::move(socket)) {}

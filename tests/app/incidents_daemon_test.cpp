@@ -188,10 +188,26 @@ TEST(DaemonIncidents, EveryLifecycleStageSurvivesKill9) {
     ASSERT_TRUE(daemon.wait_for([](const auto& l) {
         return l.size() == 2 && state_of(l, 0) == "resolved" && state_of(l, 1) == "investigating";
     })) << read_file(daemon.log());
+    // The postmortem's taxonomy is set after resolution.
+    r = daemon.post("/api/v1/incidents/1/taxonomy", R"({"taxonomy": "THIRD_PARTY_ERROR", "actor": "ana"})");
+    ASSERT_EQ(r.status, 200) << r.body;
     daemon.stop();
 
     auto verify = tocsin::test::run_command({TOCSIN_BINARY, "audit", "verify", "--config", dir.file("tocsin.toml")});
     EXPECT_EQ(verify.exit_code, 0) << verify.output;
+
+    // The postmortem draft, from the database alone (the daemon is stopped).
+    auto postmortem = tocsin::test::run_command(
+        {TOCSIN_BINARY, "postmortem", "1", "--config", dir.file("tocsin.toml"), "--time-zone", "Europe/Madrid"});
+    ASSERT_EQ(postmortem.exit_code, 0) << postmortem.output;
+    for (const char* part : {"# Postmortem: API api is down (incident #1)", "## Impact", "## Cause", "## Solution",
+                             "## Conclusion", "Time to detect was", "Time to fix was", "Time to recover was",
+                             "the upstream returns 503", "THIRD_PARTY_ERROR", "ana"}) {
+        EXPECT_THAT(postmortem.output, testing::HasSubstr(part));
+    }
+    auto unknown = tocsin::test::run_command({TOCSIN_BINARY, "postmortem", "9", "--config", dir.file("tocsin.toml")});
+    EXPECT_EQ(unknown.exit_code, 66) << unknown.output;
+    EXPECT_THAT(unknown.output, testing::HasSubstr("no incident 9"));
 }
 
 TEST(DaemonIncidents, TheQuietPeriodSurvivesKill9AndResolves) {
