@@ -79,4 +79,29 @@ private:
     std::string m_dir;
 };
 
+// The incident, maintenance and rule tests load texts as this file.
+inline const std::string k_test_file = "/etc/tocsin/t.toml";
+
+inline LoadResult load_test(const std::string& text) { return load_string(text, k_test_file, fake_env()); }
+
+// Every problem of `text` as FILE:LINE:COL: KEY: message.
+inline std::vector<std::string> problems(const std::string& text) { return diagnostic_strings(load_test(text)); }
+
+// The config of a text that must load.
+inline Config load_ok(const std::string& text) {
+    LoadResult r = load_test(text);
+    EXPECT_TRUE(r.ok()) << format_diagnostics(r.diagnostics);
+    return r.config.value_or(Config{});
+}
+
+// What `check --print` writes loads back to an equal config, and prints the same.
+inline void expect_round_trip(const Config& c) {
+    std::string printed = to_toml(c);
+    SCOPED_TRACE(printed);
+    auto again = load_string(printed, c.source_file, fake_env());
+    ASSERT_TRUE(again.ok()) << format_diagnostics(again.diagnostics);
+    EXPECT_EQ(*again.config, c);
+    EXPECT_EQ(to_toml(*again.config), printed);
+}
+
 }  // namespace tocsin::config::testing

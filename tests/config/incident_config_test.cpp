@@ -13,28 +13,13 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::diagnostic_strings;
+using testing::expect_round_trip;
 using testing::fake_env;
+using testing::load_test;
+using testing::load_ok;
+using testing::problems;
 
-const std::string f = "/etc/tocsin/t.toml";
-
-LoadResult load(const std::string& text) { return load_string(text, f, fake_env()); }
-
-std::vector<std::string> problems(const std::string& text) { return diagnostic_strings(load(text)); }
-
-Config load_ok(const std::string& text) {
-    LoadResult r = load(text);
-    EXPECT_TRUE(r.ok()) << format_diagnostics(r.diagnostics);
-    return r.config.value_or(Config{});
-}
-
-void expect_round_trip(const Config& c) {
-    std::string printed = to_toml(c);
-    SCOPED_TRACE(printed);
-    auto again = load_string(printed, c.source_file, fake_env());
-    ASSERT_TRUE(again.ok()) << format_diagnostics(again.diagnostics);
-    EXPECT_EQ(*again.config, c);
-    EXPECT_EQ(to_toml(*again.config), printed);
-}
+const std::string& f = testing::k_test_file;
 
 // --- Defaults
 

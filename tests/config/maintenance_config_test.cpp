@@ -11,19 +11,13 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::diagnostic_strings;
+using testing::expect_round_trip;
 using testing::fake_env;
+using testing::load_test;
+using testing::load_ok;
+using testing::problems;
 
-const std::string f = "/etc/tocsin/t.toml";
-
-LoadResult load(const std::string& text) { return load_string(text, f, fake_env()); }
-
-std::vector<std::string> problems(const std::string& text) { return diagnostic_strings(load(text)); }
-
-Config load_ok(const std::string& text) {
-    LoadResult r = load(text);
-    EXPECT_TRUE(r.ok()) << format_diagnostics(r.diagnostics);
-    return r.config.value_or(Config{});
-}
+const std::string& f = testing::k_test_file;
 
 MaintenanceConfig window(const std::string& keys) {
     Config c = load_ok("[[component]]\nname = \"db\"\n[[component]]\nname = \"api\"\n[[maintenance]]\nname = \"w\"\n" +
@@ -41,15 +35,6 @@ std::chrono::seconds local(int y, unsigned mo, unsigned d, int h, int mi, int s 
     const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     const long days = era * 146097L + static_cast<long>(doe) - 719468L;
     return std::chrono::seconds(days * 86400L + h * 3600L + mi * 60L + s);
-}
-
-void expect_round_trip(const Config& c) {
-    std::string printed = to_toml(c);
-    SCOPED_TRACE(printed);
-    auto again = load_string(printed, c.source_file, fake_env());
-    ASSERT_TRUE(again.ok()) << format_diagnostics(again.diagnostics);
-    EXPECT_EQ(*again.config, c);
-    EXPECT_EQ(to_toml(*again.config), printed);
 }
 
 TEST(MaintenanceConfig, OneOffWindowWithDefaults) {

@@ -12,18 +12,18 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::diagnostic_strings;
+using testing::expect_round_trip;
 using testing::fake_env;
+using testing::load_test;
+using testing::load_ok;
+using testing::problems;
 
-const std::string f = "/etc/tocsin/t.toml";
+const std::string& f = testing::k_test_file;
 const std::string k_rule = "[[rule]]\nname = \"A\"\nexpr = \"up == 0\"\n";  // 3 lines
 const std::string k_choices = "(expected \"P0\", \"P1\", \"P2\" or \"declassified\")";
 
-LoadResult load(const std::string& text) { return load_string(text, f, fake_env()); }
-
-std::vector<std::string> problems(const std::string& text) { return diagnostic_strings(load(text)); }
-
 TEST(RuleIncidentConfig, Defaults) {
-    auto r = load(k_rule);
+    auto r = load_test(k_rule);
     ASSERT_TRUE(r.ok()) << diagnostic_strings(r)[0];
     const RuleConfig& rule = r.config->rules[0];
     EXPECT_TRUE(rule.incident);
@@ -71,7 +71,7 @@ impact = "vector(3)"
 )toml";
 
 TEST(RuleIncidentConfig, EveryKeyLoadsAndPrintsBackEqual) {
-    auto r = load(k_every_key);
+    auto r = load_test(k_every_key);
     ASSERT_TRUE(r.ok()) << format_diagnostics(r.diagnostics);
     const RuleConfig& rule = r.config->rules[0];
     EXPECT_TRUE(rule.incident);
@@ -100,7 +100,7 @@ TEST(RuleIncidentConfig, EveryKeyLoadsAndPrintsBackEqual) {
 TEST(RuleIncidentConfig, TiersComeFromTheSameFile) {
     const std::string tiers = "[severity.high]\nrank = 0\n[severity.low]\nrank = 1\n"
                               "[incidents]\ndefault_severity = \"low\"\nsecurity_severity = \"high\"\n";  // 7 lines
-    auto r = load(tiers + k_rule + "severity = \"high\"\n");
+    auto r = load_test(tiers + k_rule + "severity = \"high\"\n");
     ASSERT_TRUE(r.ok()) << format_diagnostics(r.diagnostics);
     EXPECT_EQ(r.config->rules[0].severity, "high");
     EXPECT_EQ(problems(tiers + k_rule + "severity = \"P1\"\n"),
