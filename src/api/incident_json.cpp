@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "json_objects.hpp"
+#include "tocsin/core/ascii.hpp"
 
 namespace tocsin::api {
 namespace {
@@ -29,17 +30,6 @@ json::object actor_object(const incident::Actor& actor) {
     return json::object{{"name", actor.name}, {"channel", actor.channel}};
 }
 
-// Fixed-width decimal digits at `s[pos]`.
-bool digits(std::string_view s, std::size_t pos, std::size_t count, int& out) {
-    if (pos + count > s.size()) return false;
-    out = 0;
-    for (std::size_t i = pos; i < pos + count; ++i) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        out = out * 10 + (s[i] - '0');
-    }
-    return true;
-}
-
 }  // namespace
 
 std::string format_rfc3339(TimePoint t) {
@@ -57,9 +47,9 @@ std::string format_rfc3339(TimePoint t) {
 
 std::optional<TimePoint> parse_rfc3339(std::string_view s) {
     int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-    if (s.size() < 20 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-        !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) ||
-        s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec)) {
+    if (s.size() < 20 || !parse_fixed_digits(s, 0, 4, y) || s[4] != '-' || !parse_fixed_digits(s, 5, 2, mo) || s[7] != '-' ||
+        !parse_fixed_digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !parse_fixed_digits(s, 11, 2, h) ||
+        s[13] != ':' || !parse_fixed_digits(s, 14, 2, mi) || s[16] != ':' || !parse_fixed_digits(s, 17, 2, sec)) {
         return std::nullopt;
     }
     std::size_t pos = 19;
@@ -79,8 +69,8 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s) {
     minutes offset{0};
     if (zone != "Z" && zone != "z") {
         int oh = 0, om = 0;
-        if (zone.size() != 6 || (zone[0] != '+' && zone[0] != '-') || !digits(zone, 1, 2, oh) || zone[3] != ':' ||
-            !digits(zone, 4, 2, om) || oh > 23 || om > 59) {
+        if (zone.size() != 6 || (zone[0] != '+' && zone[0] != '-') || !parse_fixed_digits(zone, 1, 2, oh) || zone[3] != ':' ||
+            !parse_fixed_digits(zone, 4, 2, om) || oh > 23 || om > 59) {
             return std::nullopt;
         }
         offset = minutes((zone[0] == '-' ? -1 : 1) * (oh * 60 + om));

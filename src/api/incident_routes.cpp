@@ -13,6 +13,7 @@
 
 #include "json_objects.hpp"
 #include "tocsin/api/incident_json.hpp"
+#include "tocsin/core/ascii.hpp"
 #include "tocsin/core/go_format.hpp"
 
 namespace tocsin::api {
@@ -86,17 +87,6 @@ std::string quoted_name(std::string_view name) {
         return "\"" + std::string(name.substr(0, cut)) + "...\"";
     }
     return "\"" + std::string(name) + "\"";
-}
-
-bool ascii_iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
 }
 
 // Takes time that depends only on the length of `expected`, never on where

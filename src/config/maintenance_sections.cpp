@@ -13,6 +13,7 @@
 
 #include "name_index.hpp"
 #include "sections.hpp"
+#include "tocsin/core/ascii.hpp"
 #include "tocsin/promql/parser.hpp"
 
 namespace tocsin::config {
@@ -41,16 +42,6 @@ struct WrittenTime {
     std::optional<std::chrono::minutes> offset;
 };
 
-bool digits(std::string_view s, std::size_t pos, std::size_t count, int& out) {
-    if (pos + count > s.size()) return false;
-    out = 0;
-    for (std::size_t i = pos; i < pos + count; ++i) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        out = out * 10 + (s[i] - '0');
-    }
-    return true;
-}
-
 // Checks the fields and builds the time; an error message on failure.
 std::variant<WrittenTime, std::string> make_time(int year, int month, int day, int hour, int minute, int second,
                                                  std::optional<std::chrono::minutes> offset) {
@@ -68,14 +59,14 @@ std::variant<WrittenTime, std::string> make_time(int year, int month, int day, i
 std::variant<WrittenTime, std::string> parse_time(std::string_view s) {
     const std::string invalid = "invalid date and time " + quoted(s) + k_date_time_usage;
     int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-    if (!digits(s, 0, 4, year) || s.size() < 16 || s[4] != '-' || !digits(s, 5, 2, month) || s[7] != '-' ||
-        !digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, hour) ||
-        s[13] != ':' || !digits(s, 14, 2, minute)) {
+    if (!parse_fixed_digits(s, 0, 4, year) || s.size() < 16 || s[4] != '-' || !parse_fixed_digits(s, 5, 2, month) || s[7] != '-' ||
+        !parse_fixed_digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !parse_fixed_digits(s, 11, 2, hour) ||
+        s[13] != ':' || !parse_fixed_digits(s, 14, 2, minute)) {
         return invalid;
     }
     std::size_t pos = 16;
     if (pos < s.size() && s[pos] == ':') {
-        if (!digits(s, pos + 1, 2, second)) return invalid;
+        if (!parse_fixed_digits(s, pos + 1, 2, second)) return invalid;
         pos += 3;
     }
     std::optional<std::chrono::minutes> offset;
@@ -84,8 +75,8 @@ std::variant<WrittenTime, std::string> parse_time(std::string_view s) {
         offset = 0min;
     } else if (!rest.empty()) {
         int oh = 0, om = 0;
-        if (rest.size() != 6 || (rest[0] != '+' && rest[0] != '-') || !digits(rest, 1, 2, oh) || rest[3] != ':' ||
-            !digits(rest, 4, 2, om)) {
+        if (rest.size() != 6 || (rest[0] != '+' && rest[0] != '-') || !parse_fixed_digits(rest, 1, 2, oh) || rest[3] != ':' ||
+            !parse_fixed_digits(rest, 4, 2, om)) {
             return invalid;
         }
         if (oh > 23 || om > 59) return "invalid offset " + quoted(rest) + " (use +HH:MM or -HH:MM, e.g. +02:00)";

@@ -1,20 +1,13 @@
 // HttpRequest and HttpResponse helpers, apart from the server so that code
 // handling requests (the api module, its fuzzer) links without Beast/Asio.
-#include <algorithm>
-#include <cctype>
-
+#include "tocsin/core/ascii.hpp"
 #include "tocsin/net/http_server.hpp"
 
 namespace tocsin::net {
 
 std::string HttpRequest::header(std::string_view name) const {
     for (const auto& [k, v] : headers) {
-        if (k.size() == name.size() &&
-            std::equal(k.begin(), k.end(), name.begin(), [](unsigned char a, unsigned char b) {
-                return std::tolower(a) == std::tolower(b);
-            })) {
-            return v;
-        }
+        if (ascii_iequals(k, name)) return v;
     }
     return {};
 }

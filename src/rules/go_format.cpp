@@ -5,19 +5,10 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "tocsin/core/ascii.hpp"
+
 namespace tocsin::rules::gofmt {
 namespace {
-
-bool equal_ignore_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex_digit(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
@@ -59,10 +50,10 @@ std::optional<double> parse_float(std::string_view s, bool* range_error) {
     if (body[0] == '+' || body[0] == '-') {
         if (body[0] == '-') sign = -1;
         body.remove_prefix(1);
-        if (equal_ignore_case(body, "inf") || equal_ignore_case(body, "infinity")) return sign * HUGE_VAL;
-    } else if (equal_ignore_case(body, "inf") || equal_ignore_case(body, "infinity")) {
+        if (ascii_iequals(body, "inf") || ascii_iequals(body, "infinity")) return sign * HUGE_VAL;
+    } else if (ascii_iequals(body, "inf") || ascii_iequals(body, "infinity")) {
         return HUGE_VAL;
-    } else if (equal_ignore_case(body, "nan")) {
+    } else if (ascii_iequals(body, "nan")) {
         return std::nan("");
     }
     if (!valid_number_syntax(body)) return std::nullopt;
