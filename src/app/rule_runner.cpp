@@ -331,7 +331,12 @@ Status RuleRunner::save_round(const std::vector<std::pair<std::string, rules::Ro
     if (ok) ok = tx->commit();
     if (ok) {
         log_incident_updates(m_unsaved);
+        if (m_metrics) m_metrics->incident_events_saved(m_unsaved);
         m_unsaved.clear();
+    }
+    if (m_metrics) {
+        m_metrics->incident_updates_unsaved(m_unsaved.size());
+        if (m_incidents) m_metrics->open_incidents(m_incidents->open_incidents());
     }
     return ok;
 }
@@ -365,6 +370,7 @@ void RuleRunner::install_incidents(const config::Config& config) {
         if (!open.empty()) spdlog::info("{} open incident(s) restored", open.size());
     }
     m_incidents = std::make_unique<incident::IncidentManager>(std::move(*policy), std::move(open), max_id);
+    if (m_metrics) m_metrics->open_incidents(m_incidents->open_incidents());
 }
 
 bool RuleRunner::commit_incident_updates(std::vector<incident::IncidentUpdate> updates) {

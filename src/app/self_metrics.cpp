@@ -1,5 +1,7 @@
 #include "self_metrics.hpp"
 
+#include <map>
+
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
@@ -80,7 +82,38 @@ SelfMetrics::SelfMetrics() : m_registry(std::make_shared<prometheus::Registry>()
     auto& alerts = prometheus::BuildGauge().Name("tocsin_alerts").Help("Active alerts by state.").Register(*m_registry);
     m_alerts_pending = &alerts.Add({{"state", "pending"}});
     m_alerts_firing = &alerts.Add({{"state", "firing"}});
+    m_incidents = &prometheus::BuildGauge()
+                       .Name("tocsin_incidents")
+                       .Help("Open incidents by state and severity.")
+                       .Register(*m_registry);
+    m_incident_events = &prometheus::BuildCounter()
+                             .Name("tocsin_incident_events_total")
+                             .Help("Audit events committed, by kind.")
+                             .Register(*m_registry);
+    m_incident_unsaved = &prometheus::BuildGauge()
+                              .Name("tocsin_incident_updates_unsaved")
+                              .Help("Incident changes kept in memory because the database refused them; retried every round.")
+                              .Register(*m_registry)
+                              .Add({});
 }
+
+void SelfMetrics::open_incidents(const std::vector<incident::Incident>& open) {
+    std::map<std::pair<std::string, std::string>, double> counts;
+    for (const auto& key : m_incident_labels) counts[key] = 0;
+    for (const auto& i : open) counts[{incident::to_string(i.state), i.severity}] += 1;
+    for (const auto& [key, n] : counts) {
+        m_incidents->Add({{"state", key.first}, {"severity", key.second}}).Set(n);
+        m_incident_labels.insert(key);
+    }
+}
+
+void SelfMetrics::incident_events_saved(const std::vector<incident::IncidentUpdate>& updates) {
+    for (const auto& u : updates) {
+        for (const auto& e : u.events) m_incident_events->Add({{"kind", incident::to_string(e.kind)}}).Increment();
+    }
+}
+
+void SelfMetrics::incident_updates_unsaved(std::size_t count) { m_incident_unsaved->Set(static_cast<double>(count)); }
 
 void SelfMetrics::rule_evaluated(const std::string& rule, double seconds, bool ok) {
     m_rule_evaluations->Add({{"rule", rule}}).Increment();

@@ -5,7 +5,12 @@
 
 #include "tocsin/core/clock.hpp"
 
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "tocsin/incident/incident.hpp"
 
 namespace prometheus {
 class Registry;
@@ -38,6 +43,13 @@ public:
     void series_stats(std::size_t series, std::size_t memory_bytes);
     void rule_evaluated(const std::string& rule, double seconds, bool ok);
     void alerts(std::size_t pending, std::size_t firing);
+    // Open incidents by state and severity (combinations seen before and now
+    // gone are set to 0, so dashboards see the drop).
+    void open_incidents(const std::vector<incident::Incident>& open);
+    // Audit events committed, by kind; and what waits in memory after a
+    // failed commit (0 once saved).
+    void incident_events_saved(const std::vector<incident::IncidentUpdate>& updates);
+    void incident_updates_unsaved(std::size_t count);
 
 private:
     std::shared_ptr<prometheus::Registry> m_registry;
@@ -62,6 +74,10 @@ private:
     prometheus::Histogram* m_rule_duration = nullptr;
     prometheus::Gauge* m_alerts_pending = nullptr;
     prometheus::Gauge* m_alerts_firing = nullptr;
+    prometheus::Family<prometheus::Gauge>* m_incidents = nullptr;
+    std::set<std::pair<std::string, std::string>> m_incident_labels;  // (state, severity) ever set
+    prometheus::Family<prometheus::Counter>* m_incident_events = nullptr;
+    prometheus::Gauge* m_incident_unsaved = nullptr;
 };
 
 }  // namespace tocsin::app

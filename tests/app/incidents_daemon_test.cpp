@@ -88,6 +88,7 @@ public:
     }
 
     const std::string& log() const { return m_log; }
+    int port() const { return m_port; }
 
     // Waits until the rule has been evaluated `n` more times.
     bool wait_for_evaluations(double n) const {
@@ -143,6 +144,10 @@ TEST(DaemonIncidents, EveryLifecycleStageSurvivesKill9) {
     auto first = daemon.incidents()[0].as_object();
     EXPECT_EQ(first.at("title").as_string(), "API api is down");
     EXPECT_EQ(first.at("severity").as_string(), "P1");
+    const std::string metrics = http_get(daemon.port(), "/metrics").body;
+    EXPECT_THAT(metrics, testing::HasSubstr("tocsin_incidents{severity=\"P1\",state=\"investigating\"} 1"));
+    EXPECT_THAT(metrics, testing::HasSubstr("tocsin_incident_events_total{kind=\"opened\"} 1"));
+    EXPECT_THAT(metrics, testing::HasSubstr("tocsin_incident_updates_unsaved 0"));
     daemon.kill9();
     ASSERT_NO_FATAL_FAILURE(daemon.start());
     EXPECT_TRUE(wait_for_log(daemon.log(), "1 open incident(s) restored", 20s)) << read_file(daemon.log());
