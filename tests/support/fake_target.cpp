@@ -50,6 +50,8 @@ struct FakeTarget::Impl {
             FakeResponse r = handler(fr);
             ++handled;
             if (r.reset) {
+                // Under the mutex: stop() may be shutting this socket down.
+                std::lock_guard lock(mutex);
                 socket.set_option(asio::socket_base::linger(true, 0), ec);
                 socket.close(ec);
                 return;
@@ -162,9 +164,14 @@ void FakeTarget::stop() {
     }
     if (impl.accept_thread.joinable()) impl.accept_thread.join();
     impl.acceptor.close(ec);
-    std::lock_guard lock(impl.mutex);
-    for (auto& s : impl.sockets) s->shutdown(tcp::socket::shutdown_both, ec);
-    for (auto& t : impl.threads) t.join();
+    std::list<std::thread> threads;
+    {
+        std::lock_guard lock(impl.mutex);
+        for (auto& s : impl.sockets) s->shutdown(tcp::socket::shutdown_both, ec);
+        threads.swap(impl.threads);
+    }
+    // Joined without the lock: a connection thread may need it to finish.
+    for (auto& t : threads) t.join();
 }
 
 }  // namespace tocsin::test

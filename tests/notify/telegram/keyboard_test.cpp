@@ -1,0 +1,100 @@
+// Inline keyboards and signed callback data: what Telegram receives, and
+// that only data signed with tocsin's key is accepted.
+#include "tocsin/notify/telegram/keyboard.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <limits>
+
+using namespace tocsin::notify::telegram;
+using tocsin::Secret;
+
+namespace {
+
+CallbackSigner signer(const std::string& key = "0123456789abcdef-test-key") {
+    auto s = CallbackSigner::create(Secret(key, "env:TOCSIN_TELEGRAM_KEY"));
+    EXPECT_TRUE(s.ok());
+    return std::move(s).value();
+}
+
+}  // namespace
+
+TEST(TelegramKeyboard, IncidentKeyboardAsJson) {
+    auto s = signer();
+    Keyboard keyboard = incident_keyboard(s, 42);
+    ASSERT_EQ(keyboard.size(), 1u);
+    ASSERT_EQ(keyboard[0].size(), 3u);
+    auto v = boost::json::parse(keyboard_json(keyboard));
+    const auto& row = v.at("inline_keyboard").at(0).as_array();
+    ASSERT_EQ(row.size(), 3u);
+    EXPECT_EQ(row[0].at("text").as_string(), "Acknowledge");
+    EXPECT_EQ(row[1].at("text").as_string(), "Resolve");
+    EXPECT_EQ(row[2].at("text").as_string(), "Escalate");
+    EXPECT_EQ(row[0].at("callback_data").as_string(), s.sign(IncidentAction::acknowledge, 42));
+    EXPECT_TRUE(std::string(row[0].at("callback_data").as_string()).starts_with("ack:42:"));
+    EXPECT_TRUE(std::string(row[1].at("callback_data").as_string()).starts_with("res:42:"));
+    EXPECT_TRUE(std::string(row[2].at("callback_data").as_string()).starts_with("esc:42:"));
+    EXPECT_EQ(keyboard_json({}), R"({"inline_keyboard":[]})");
+}
+
+TEST(TelegramKeyboard, ButtonTextIsJsonEscaped) {
+    Keyboard keyboard{{Button{"Say \"hi\" \\ 😀", "d"}}};
+    auto v = boost::json::parse(keyboard_json(keyboard));
+    EXPECT_EQ(v.at("inline_keyboard").at(0).at(0).at("text").as_string(), "Say \"hi\" \\ 😀");
+}
+
+TEST(TelegramKeyboard, SignedDataRoundTripsAndFitsTelegramsLimit) {
+    auto s = signer();
+    for (auto action : {IncidentAction::acknowledge, IncidentAction::resolve, IncidentAction::escalate}) {
+        for (std::int64_t id : {std::int64_t{1}, std::int64_t{987654}, std::numeric_limits<std::int64_t>::max()}) {
+            std::string data = s.sign(action, id);
+            EXPECT_LE(data.size(), k_max_callback_data_bytes) << data;
+            auto verified = s.verify(data);
+            ASSERT_TRUE(verified.ok()) << verified.error().message;
+            EXPECT_EQ(verified->action, action);
+            EXPECT_EQ(verified->incident_id, id);
+        }
+    }
+    EXPECT_EQ(s.sign(IncidentAction::escalate, std::numeric_limits<std::int64_t>::max()).size(), 46u);
+}
+
+TEST(TelegramKeyboard, ForgedOrTamperedDataIsRefused) {
+    auto s = signer();
+    const std::string good = s.sign(IncidentAction::acknowledge, 42);
+    const std::string mac = good.substr(good.rfind(':') + 1);
+    // Another incident or action with the same MAC.
+    EXPECT_FALSE(s.verify("ack:43:" + mac).ok());
+    EXPECT_FALSE(s.verify("res:42:" + mac).ok());
+    // Signed with another key.
+    auto other = signer("another-key-of-enough-length");
+    EXPECT_FALSE(s.verify(other.sign(IncidentAction::acknowledge, 42)).ok());
+    // One character of the MAC changed.
+    std::string flipped = good;
+    flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
+    EXPECT_FALSE(s.verify(flipped).ok());
+    // Truncated, extended, malformed.
+    EXPECT_FALSE(s.verify(good.substr(0, good.size() - 1)).ok());
+    EXPECT_FALSE(s.verify(good + "A").ok());
+    for (const std::string& bad : std::vector<std::string>{"", "ack", "ack:42", "ack:42:", ":42:" + mac, "ack::" + mac, "ack:-1:" + mac,
+                            "ack:042:" + mac, "ack:x:" + mac, std::string(65, 'a'), "ack:42:" + mac + ":x"}) {
+        auto r = s.verify(bad);
+        EXPECT_FALSE(r.ok()) << bad;
+        if (!r.ok()) {
+            EXPECT_EQ(r.error().category, tocsin::ErrorCategory::invalid_argument);
+            EXPECT_EQ(r.error().message.find(mac), std::string::npos);  // never echoes the MAC
+        }
+    }
+}
+
+TEST(TelegramKeyboard, KeysMustBeLongEnoughAndAreNeverShown) {
+    auto r = CallbackSigner::create(Secret("short-secret", "file:/etc/tocsin/key"));
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("file:/etc/tocsin/key"), std::string::npos);
+    EXPECT_EQ(r.error().message.find("short-secret"), std::string::npos);
+}
+
+TEST(TelegramKeyboard, SignaturesAreDeterministicPerKey) {
+    EXPECT_EQ(signer().sign(IncidentAction::resolve, 7), signer().sign(IncidentAction::resolve, 7));
+    EXPECT_NE(signer().sign(IncidentAction::resolve, 7), signer("a-different-key-16+").sign(IncidentAction::resolve, 7));
+}
