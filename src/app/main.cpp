@@ -5,6 +5,7 @@
 #include "audit_command.hpp"
 #include "commands.hpp"
 #include "incident_command.hpp"
+#include "oncall_command.hpp"
 #include "postmortem_command.hpp"
 #include "tocsin/core/exit_code.hpp"
 
@@ -51,6 +52,9 @@ int main(int argc, char** argv) {
     PostmortemOptions postmortem_options;
     auto* postmortem = add_postmortem_command(app, postmortem_options);
 
+    OncallOptions oncall_options;
+    auto* oncall = add_oncall_command(app, oncall_options);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -65,5 +69,6 @@ int main(int argc, char** argv) {
     if (incident->parsed()) return command_incident(incident_options);
     if (audit.parsed()) return audit.run();
     if (postmortem->parsed()) return command_postmortem(postmortem_options);
+    if (oncall->parsed()) return command_oncall(oncall_options, tocsin::SystemClock{});
     return tocsin::exit_code::usage;
 }

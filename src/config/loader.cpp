@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "oncall_sections.hpp"
 #include "sections.hpp"
 
 namespace tocsin::config {
@@ -68,6 +69,7 @@ LoadResult load_string(std::string_view toml_text, const std::string& source_nam
     config.incidents = std::move(sections.incidents);
     config.components = std::move(sections.components);
     config.maintenance = std::move(sections.maintenance);
+    read_oncall_sections(root, config.people, config.schedules, config.business_hours);
     root.finish();
 
     sort_diagnostics(ctx.diagnostics);

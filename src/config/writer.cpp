@@ -6,6 +6,7 @@
 
 #include <toml++/toml.h>
 
+#include "oncall_sections.hpp"
 #include "tocsin/config/loader.hpp"
 #include "tocsin/core/duration.hpp"
 
@@ -219,6 +220,7 @@ std::string to_toml(const Config& c) {
         for (const auto& m : c.maintenance) windows.push_back(maintenance_table(m));
         root.insert("maintenance", std::move(windows));
     }
+    write_oncall_sections(c, root);
 
     std::ostringstream out;
     out << toml::toml_formatter(root) << '\n';

@@ -268,6 +268,90 @@ struct MaintenanceConfig {
     bool operator==(const MaintenanceConfig&) const = default;
 };
 
+// A span of local time of day, [start, end), in minutes after midnight:
+// "09:00-18:00" is {540, 1080}. An end at or before the start wraps past
+// midnight ("22:00-07:00"); an end of 24:00 (1440) is the end of the day.
+struct DailyHours {
+    std::chrono::minutes start{0};
+    std::chrono::minutes end{24 * 60};
+
+    bool operator==(const DailyHours&) const = default;
+};
+
+// A [[person]]: someone who can be on call (docs/oncall.md).
+struct PersonConfig {
+    std::string name;          // unique; what schedules and overrides name
+    std::string display_name;  // default: name
+    std::string email;         // "" when not set
+    // A Telegram chat id: a user's is positive, a group's negative.
+    std::optional<std::int64_t> telegram_chat_id;
+    // Local hours (in time_zone) at which this person is paged by email only
+    // unless the tier is the most severe; stored here, applied by the router.
+    std::optional<DailyHours> quiet_hours;
+    std::string time_zone = "UTC";  // an IANA zone name
+
+    bool operator==(const PersonConfig&) const = default;
+};
+
+// A [[schedule.layer]]: people taking turns. Handoffs happen at local
+// wall-clock times of the schedule's zone (start's handoff plus whole
+// rotations), so a weekly 09:00 handoff stays at 09:00 across DST changes.
+struct ScheduleLayerConfig {
+    std::string name;                 // unique in its schedule; default "layer N" (N from 1, file order)
+    std::vector<std::string> people;  // [[person]] names in rotation order (repeats allowed)
+    // The length of one turn in local wall-clock time: "daily" is 1d,
+    // "weekly" 1w, or a duration from 1h to 52w in whole minutes.
+    Duration rotation = std::chrono::hours(24 * 7);
+    std::chrono::minutes handoff{9 * 60};  // local time of day of every handoff
+    // Rotations of whole weeks: the weekday handoffs fall on (0 = Sunday ..
+    // 6 = Saturday), default the start's weekday; nullopt for other rotations.
+    std::optional<int> handoff_day;
+    // When the layer begins, as wall-clock time in the schedule's zone, in
+    // seconds since 1970-01-01T00:00 of that clock (date::local_seconds);
+    // a start written as a date begins at `handoff` that day. people[0]
+    // is on from the start until the first handoff after it.
+    std::chrono::seconds start_local{0};
+    // Restriction: the layer has someone on only on these days (0 = Sunday,
+    // sorted; empty: every day) during these hours (nullopt: all day). A
+    // span that wraps past midnight belongs to the day it starts on.
+    std::vector<int> active_days;
+    std::optional<DailyHours> active_hours;
+
+    bool operator==(const ScheduleLayerConfig&) const = default;
+};
+
+// A [[schedule.override]]: `person` covers [start, end), whatever the layers say.
+struct ScheduleOverrideConfig {
+    std::string person;
+    TimePoint start{};  // instants: written wall-clock times are read in the schedule's zone
+    TimePoint end{};
+
+    bool operator==(const ScheduleOverrideConfig&) const = default;
+};
+
+// A [[schedule]]: who is on call when. Later layers win where they have
+// someone on; overrides win over layers (they never overlap each other).
+struct ScheduleConfig {
+    std::string name;               // unique
+    std::string time_zone = "UTC";  // handoffs, restrictions and written times use it
+    std::vector<ScheduleLayerConfig> layers;        // lowest precedence first; at least one
+    std::vector<ScheduleOverrideConfig> overrides;  // in file order
+
+    bool operator==(const ScheduleConfig&) const = default;
+};
+
+// [business_hours]: when "4 business hours" and "1 business day" count.
+struct BusinessHoursConfig {
+    std::string time_zone = "UTC";
+    std::vector<int> weekdays{1, 2, 3, 4, 5};  // 0 = Sunday .. 6 = Saturday, sorted
+    std::chrono::minutes start{9 * 60};        // local opening time
+    std::chrono::minutes end{17 * 60};         // local closing time, after start (24:00 allowed)
+    // Closed all day: local dates as days since 1970-01-01, sorted, unique.
+    std::vector<std::chrono::days> holidays;
+
+    bool operator==(const BusinessHoursConfig&) const = default;
+};
+
 // The tiers used when the file has no [severity.*] table.
 std::vector<SeverityConfig> default_severities();
 
@@ -287,6 +371,9 @@ struct Config {
     IncidentsConfig incidents;                    // [incidents]
     std::vector<ComponentConfig> components;      // [[component]]
     std::vector<MaintenanceConfig> maintenance;   // [[maintenance]]
+    std::vector<PersonConfig> people;             // [[person]]
+    std::vector<ScheduleConfig> schedules;        // [[schedule]]
+    BusinessHoursConfig business_hours;           // [business_hours]
 
     bool operator==(const Config&) const = default;
 };
