@@ -5,96 +5,38 @@
 // system's tzdata, as for [[maintenance]].
 #include "oncall_sections.hpp"
 
-#include <date/tz.h>
-
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <limits>
-#include <variant>
 
 #include "name_index.hpp"
 #include "sections.hpp"
 #include "tocsin/core/duration.hpp"
+#include "wall_clock_reader.hpp"
 
 namespace tocsin::config {
 namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::chrono::minutes k_day_minutes{24 * 60};
 constexpr Duration k_min_rotation = std::chrono::hours(1);
 constexpr Duration k_max_rotation = std::chrono::hours(24 * 7 * 52);
 constexpr Duration k_week = std::chrono::hours(24 * 7);
 
-constexpr std::array<std::string_view, 7> k_day_names = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
-constexpr std::array<std::string_view, 7> k_day_full_names = {"sunday",   "monday", "tuesday", "wednesday",
-                                                              "thursday", "friday", "saturday"};
-
-const std::string k_clock_usage = " (use HH:MM, e.g. 09:00)";
 const std::string k_range_usage = " (use \"HH:MM-HH:MM\", e.g. \"09:00-18:00\" or \"22:00-07:00\")";
-const std::string k_date_time_usage =
-    " (use \"YYYY-MM-DD HH:MM[:SS]\" for a wall-clock time in time_zone, or an instant such as "
-    "\"2026-03-29T00:30:00Z\" or \"2026-03-29T02:30:00+02:00\")";
-const std::string k_start_usage =
-    " (use \"YYYY-MM-DD\" to start at the handoff time that day, \"YYYY-MM-DD HH:MM[:SS]\" for a wall-clock time "
-    "in the schedule's time_zone, or an instant such as \"2026-03-29T00:30:00Z\")";
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
-bool digits(std::string_view s, std::size_t pos, std::size_t count, int& out) {
-    if (pos + count > s.size()) return false;
-    out = 0;
-    for (std::size_t i = pos; i < pos + count; ++i) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        out = out * 10 + (s[i] - '0');
+// Reads every table of `list` (an array of tables under key path `path`)
+// with read(reader, index), then flags its unknown keys.
+template <typename Read>
+void read_each(LoadContext& ctx, const toml::array& list, const std::string& path, Read&& read) {
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        TableReader r(ctx, *list.get(i)->as_table(), path + "[" + std::to_string(i) + "]");
+        read(r, i);
+        r.finish();
     }
-    return true;
 }
 
-std::string format_clock(std::chrono::minutes m) {
-    auto two = [](long v) { return std::string(v < 10 ? "0" : "") + std::to_string(v); };
-    return two(m.count() / 60) + ":" + two(m.count() % 60);
-}
-
-// ---- times of day and ranges ----
-
-// "HH:MM"; "24:00" only when `allow_24` (an end). An error message on failure.
-std::variant<std::chrono::minutes, std::string> parse_clock(std::string_view s, bool allow_24) {
-    int h = 0, m = 0;
-    if (s.size() != 5 || !digits(s, 0, 2, h) || s[2] != ':' || !digits(s, 3, 2, m) || m > 59 || h > 24 ||
-        (h == 24 && m != 0)) {
-        return "invalid time of day " + quoted(s) + k_clock_usage;
-    }
-    if (h == 24 && !allow_24) return std::string("24:00 can only end a span of time (use 00:00)");
-    return std::chrono::minutes(h * 60 + m);
-}
-
-// A time of day under `key`: "HH:MM" or a TOML local time (09:00:00).
-bool read_clock(TableReader& r, std::string_view key, std::chrono::minutes& out, bool allow_24) {
-    const toml::node* node = r.node(key);
-    if (node == nullptr) return false;
-    std::variant<std::chrono::minutes, std::string> parsed;
-    if (node->is_string()) {
-        parsed = parse_clock(node->as_string()->get(), allow_24);
-    } else if (node->is_time()) {
-        const toml::time& t = node->as_time()->get();
-        if (t.second != 0 || t.nanosecond != 0) {
-            parsed = std::string("seconds are not supported") + k_clock_usage;
-        } else {
-            parsed = std::chrono::minutes(t.hour * 60 + t.minute);
-        }
-    } else {
-        r.error(key, std::string("expected a time of day such as \"09:00\", got ") + type_name(node->type()));
-        return false;
-    }
-    if (auto* message = std::get_if<std::string>(&parsed)) {
-        r.error(key, *message);
-        return false;
-    }
-    out = std::get<std::chrono::minutes>(parsed);
-    return true;
-}
+// ---- time ranges ----
 
 // "HH:MM-HH:MM" (spaces around the dash allowed); wraps past midnight when
 // the end is not after the start.
@@ -133,228 +75,8 @@ bool read_range(TableReader& r, std::string_view key, std::optional<DailyHours>&
     return true;
 }
 
-// ---- days ----
-
-std::optional<int> weekday_of(std::string name) {
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (int d = 0; d < 7; ++d) {
-        const auto i = static_cast<std::size_t>(d);
-        if (name == k_day_names[i] || name == k_day_full_names[i]) return d;
-    }
-    return std::nullopt;
-}
-
-std::string invalid_weekday(const std::string& written) {
-    std::string message = "invalid weekday " + quoted(written) +
-                          " (expected \"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\" or \"sun\")";
-    std::string lower = written;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::vector<std::string> candidates(k_day_names.begin(), k_day_names.end());
-    candidates.insert(candidates.end(), k_day_full_names.begin(), k_day_full_names.end());
-    if (auto guess = closest_match(lower, candidates)) message += "; did you mean " + quoted(guess->substr(0, 3)) + "?";
-    return message;
-}
-
-// A list of weekdays ("mon", full names, any case), sorted and unique as
-// 0 = Sunday .. 6 = Saturday; false when some entry is bad (reported).
-bool read_weekdays(TableReader& r, std::string_view key, std::vector<int>& out) {
-    std::vector<std::string> names;
-    if (!r.string_list(key, names)) return false;
-    if (names.empty()) {
-        r.error(key, "must list at least one day");
-        return false;
-    }
-    bool ok = true;
-    std::vector<int> days;
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        auto day = weekday_of(names[i]);
-        if (!day) {
-            r.error_in(key, std::to_string(i), invalid_weekday(names[i]));
-            ok = false;
-        } else if (std::find(days.begin(), days.end(), *day) != days.end()) {
-            r.error_in(key, std::to_string(i), quoted(names[i]) + " is listed twice");
-            ok = false;
-        } else {
-            days.push_back(*day);
-        }
-    }
-    if (!ok) return false;
-    std::sort(days.begin(), days.end());
-    out = std::move(days);
-    return true;
-}
-
-// ---- dates and times ----
-
-// A date or date and time as written: wall-clock fields, an offset from UTC
-// when it names an instant, and whether only a date was written.
-struct WrittenTime {
-    date::local_seconds local;
-    std::optional<std::chrono::minutes> offset;
-    bool date_only = false;
-};
-
-std::optional<date::year_month_day> make_date(int year, int month, int day) {
-    const date::year_month_day ymd{date::year{year}, date::month{static_cast<unsigned>(month)},
-                                   date::day{static_cast<unsigned>(day)}};
-    if (!ymd.ok()) return std::nullopt;
-    return ymd;
-}
-
-// "YYYY-MM-DD", or nullopt.
-std::optional<date::year_month_day> parse_date(std::string_view s) {
-    int year = 0, month = 0, day = 0;
-    if (s.size() != 10 || !digits(s, 0, 4, year) || s[4] != '-' || !digits(s, 5, 2, month) || s[7] != '-' ||
-        !digits(s, 8, 2, day)) {
-        return std::nullopt;
-    }
-    return make_date(year, month, day);
-}
-
-std::variant<WrittenTime, std::string> make_time(int year, int month, int day, int hour, int minute, int second,
-                                                 std::optional<std::chrono::minutes> offset) {
-    auto ymd = make_date(year, month, day);
-    if (!ymd) return std::string("no such date");
-    if (year < 1970) return std::string("must not be before 1970");
-    if (hour > 23 || minute > 59 || second > 59) return std::string("no such time of day");
-    const auto local =
-        date::local_days{*ymd} + std::chrono::hours(hour) + std::chrono::minutes(minute) + std::chrono::seconds(second);
-    return WrittenTime{local, offset, false};
-}
-
-// "YYYY-MM-DD[T ]HH:MM[:SS]" with an optional "Z" or "+HH:MM"/"-HH:MM";
-// also a bare "YYYY-MM-DD" when `allow_date`.
-std::variant<WrittenTime, std::string> parse_time(std::string_view s, bool allow_date) {
-    const std::string& usage = allow_date ? k_start_usage : k_date_time_usage;
-    const std::string invalid = "invalid date and time " + quoted(s) + usage;
-    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-    if (allow_date && s.size() == 10) {
-        if (!digits(s, 0, 4, year) || s[4] != '-' || !digits(s, 5, 2, month) || s[7] != '-' || !digits(s, 8, 2, day)) {
-            return invalid;
-        }
-        auto made = make_time(year, month, day, 0, 0, 0, std::nullopt);
-        if (auto* message = std::get_if<std::string>(&made)) return "invalid date " + quoted(s) + ": " + *message;
-        std::get<WrittenTime>(made).date_only = true;
-        return made;
-    }
-    if (!digits(s, 0, 4, year) || s.size() < 16 || s[4] != '-' || !digits(s, 5, 2, month) || s[7] != '-' ||
-        !digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, hour) ||
-        s[13] != ':' || !digits(s, 14, 2, minute)) {
-        return invalid;
-    }
-    std::size_t pos = 16;
-    if (pos < s.size() && s[pos] == ':') {
-        if (!digits(s, pos + 1, 2, second)) return invalid;
-        pos += 3;
-    }
-    std::optional<std::chrono::minutes> offset;
-    std::string_view rest = s.substr(pos);
-    if (rest == "Z" || rest == "z") {
-        offset = 0min;
-    } else if (!rest.empty()) {
-        int oh = 0, om = 0;
-        if (rest.size() != 6 || (rest[0] != '+' && rest[0] != '-') || !digits(rest, 1, 2, oh) || rest[3] != ':' ||
-            !digits(rest, 4, 2, om)) {
-            return invalid;
-        }
-        if (oh > 23 || om > 59) return "invalid offset " + quoted(rest) + " (use +HH:MM or -HH:MM, e.g. +02:00)";
-        offset = std::chrono::minutes((rest[0] == '-' ? -1 : 1) * (oh * 60 + om));
-    }
-    auto made = make_time(year, month, day, hour, minute, second, offset);
-    if (auto* message = std::get_if<std::string>(&made)) return "invalid date and time " + quoted(s) + ": " + *message;
-    return made;
-}
-
-// `key` as a string, a TOML date-time (with or without an offset) or, when
-// `allow_date`, a TOML date; nullopt when absent or invalid (reported).
-std::optional<WrittenTime> read_time(TableReader& r, std::string_view key, bool allow_date) {
-    const toml::node* node = r.node(key);
-    if (node == nullptr) return std::nullopt;
-    std::variant<WrittenTime, std::string> parsed;
-    if (node->is_string()) {
-        parsed = parse_time(node->as_string()->get(), allow_date);
-    } else if (node->is_date_time()) {
-        const toml::date_time& dt = node->as_date_time()->get();
-        std::optional<std::chrono::minutes> offset;
-        if (dt.offset) offset = std::chrono::minutes(dt.offset->minutes);
-        if (dt.time.nanosecond != 0) {
-            parsed = std::string("fractions of a second are not supported");
-        } else {
-            parsed = make_time(dt.date.year, dt.date.month, dt.date.day, dt.time.hour, dt.time.minute, dt.time.second,
-                               offset);
-        }
-    } else if (node->is_date() && allow_date) {
-        const toml::date& d = node->as_date()->get();
-        parsed = make_time(d.year, d.month, d.day, 0, 0, 0, std::nullopt);
-        if (auto* written = std::get_if<WrittenTime>(&parsed)) written->date_only = true;
-    } else {
-        r.error(key, std::string(allow_date ? "expected a date such as \"2026-03-02\" or a date and time, got "
-                                            : "expected a date and time such as \"2026-03-29 01:30\", got ") +
-                         type_name(node->type()));
-        return std::nullopt;
-    }
-    if (auto* message = std::get_if<std::string>(&parsed)) {
-        r.error(key, *message);
-        return std::nullopt;
-    }
-    return std::get<WrittenTime>(parsed);
-}
-
-// The wall-clock time in `zone` of what was written.
-date::local_seconds to_local(const WrittenTime& t, const date::time_zone& zone) {
-    if (!t.offset) return t.local;
-    const date::sys_seconds instant{(t.local - *t.offset).time_since_epoch()};
-    return zone.to_local(instant);
-}
-
-// The instant a wall-clock time stands for: a time skipped by a
-// daylight-saving change stands for the change, a repeated one for its
-// first occurrence (as for [[maintenance]] and in tocsin_paging).
-date::sys_seconds to_instant(date::local_seconds local, const date::time_zone& zone) {
-    return zone.to_sys(local, date::choose::earliest);
-}
-
-bool year_in_range(date::local_seconds local) {
-    const date::year year = date::year_month_day(date::floor<date::days>(local)).year();
-    return year >= date::year(1970) && year <= date::year(9999);
-}
-
 std::string format_local(TimePoint t, const date::time_zone& zone) {
     return date::format("%Y-%m-%d %H:%M", zone.to_local(date::floor<std::chrono::seconds>(t)));
-}
-
-// The zone called `name` (the value of `key`), or nullptr (reported, with a
-// "did you mean" from the database's names).
-const date::time_zone* find_zone(TableReader& r, std::string_view key, const std::string& name) {
-    try {
-        return date::locate_zone(name);
-    } catch (const std::exception&) {
-    }
-    std::string message =
-        "unknown time zone " + quoted(name) + " (use an IANA name such as \"Europe/Madrid\" or \"UTC\")";
-    try {
-        std::vector<std::string> names;
-        const date::tzdb& db = date::get_tzdb();
-        for (const auto& zone : db.zones) names.push_back(zone.name());
-#if !USE_OS_TZDB
-        for (const auto& link : db.links) names.push_back(link.name());
-#endif
-        if (names.empty()) {
-            message += "; the time zone database is empty: is tzdata installed?";
-        } else if (auto guess = closest_match(name, names)) {
-            message += "; did you mean " + quoted(*guess) + "?";
-        }
-    } catch (const std::exception& e) {
-        message += "; cannot read the time zone database: " + std::string(e.what());
-    }
-    r.error(key, std::move(message));
-    return nullptr;
-}
-
-// `time_zone` (default UTC); nullptr when it is bad (reported).
-const date::time_zone* read_zone(TableReader& r, std::string& name) {
-    if (r.has("time_zone") && !r.string("time_zone", name)) return nullptr;
-    return find_zone(r, "time_zone", name);
 }
 
 // ---- [[person]] ----
@@ -583,26 +305,20 @@ void read_schedule(TableReader& r, NameIndex& names, const NameIndex& people, Sc
     } else if (const toml::array* layers = r.array_of_tables("layer")) {
         if (layers->empty()) r.error("layer", "must have at least one layer");
         NameIndex layer_names("layer");
-        for (std::size_t i = 0; i < layers->size(); ++i) {
-            TableReader lr(r.context(), *layers->get(i)->as_table(),
-                           r.key_path("layer") + "[" + std::to_string(i) + "]");
+        read_each(r.context(), *layers, r.key_path("layer"), [&](TableReader& lr, std::size_t i) {
             ScheduleLayerConfig layer;
             read_layer(lr, i, zone, people, layer_names, layer);
-            lr.finish();
             s.layers.push_back(std::move(layer));
-        }
+        });
     }
 
     if (const toml::array* overrides = r.array_of_tables("override")) {
         std::vector<ReadOverride> earlier;
-        for (std::size_t i = 0; i < overrides->size(); ++i) {
-            TableReader orr(r.context(), *overrides->get(i)->as_table(),
-                            r.key_path("override") + "[" + std::to_string(i) + "]");
+        read_each(r.context(), *overrides, r.key_path("override"), [&](TableReader& orr, std::size_t i) {
             ScheduleOverrideConfig o;
             read_override(orr, i, zone, people, earlier, o);
-            orr.finish();
             s.overrides.push_back(std::move(o));
-        }
+        });
     }
 }
 
@@ -753,23 +469,19 @@ void read_oncall_sections(TableReader& root, std::vector<PersonConfig>& people, 
                           BusinessHoursConfig& business_hours) {
     NameIndex person_names("person");
     if (const toml::array* list = root.array_of_tables("person")) {
-        for (std::size_t i = 0; i < list->size(); ++i) {
-            TableReader r(root.context(), *list->get(i)->as_table(), "person[" + std::to_string(i) + "]");
+        read_each(root.context(), *list, "person", [&](TableReader& r, std::size_t) {
             PersonConfig person;
             read_person(r, person_names, person);
-            r.finish();
             people.push_back(std::move(person));
-        }
+        });
     }
     if (const toml::array* list = root.array_of_tables("schedule")) {
         NameIndex schedule_names("schedule");
-        for (std::size_t i = 0; i < list->size(); ++i) {
-            TableReader r(root.context(), *list->get(i)->as_table(), "schedule[" + std::to_string(i) + "]");
+        read_each(root.context(), *list, "schedule", [&](TableReader& r, std::size_t) {
             ScheduleConfig schedule;
             read_schedule(r, schedule_names, person_names, schedule);
-            r.finish();
             schedules.push_back(std::move(schedule));
-        }
+        });
     }
     read_business_hours(root, business_hours);
 }

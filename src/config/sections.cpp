@@ -34,6 +34,8 @@ bool valid_host(const std::string& host) {
 
 }  // namespace
 
+std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
 std::string parse_host_port(const std::string& text, std::string& host, std::uint16_t& port, bool any_host) {
     auto invalid = [&](const std::string& reason) {
         if (any_host) {

@@ -45,6 +45,9 @@ bool check_severity_reference(TableReader& r, std::string_view key, const std::s
 // "\"P0\", \"P1\" or \"P2\"": the tiers' names, most severe first.
 std::string severity_choices(const std::vector<SeverityConfig>& tiers);
 
+// `s` in double quotes, as messages show what was written.
+std::string quoted(std::string_view s);
+
 // A name that appears in pages and logs (rule, component, window): reports
 // control characters at `key`; false when there are some.
 bool check_printable(TableReader& r, std::string_view key, const std::string& name);

@@ -15,8 +15,6 @@ namespace {
 constexpr std::int64_t k_max_rank = 100;
 constexpr Duration k_max_auto_resolve = std::chrono::hours(24 * 365);
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 std::string lower(std::string_view s) {
     std::string out(s);
     for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -4,7 +4,6 @@
 #include "tocsin/paging/business_hours.hpp"
 
 #include <algorithm>
-#include <exception>
 
 #include "daily_spans.hpp"
 
@@ -31,12 +30,8 @@ Result<BusinessHours> BusinessHours::make(const config::BusinessHoursConfig& con
     auto invalid = [](const std::string& why) {
         return Error::make(ErrorCategory::invalid_argument, "business hours: " + why);
     };
-    const date::time_zone* zone = nullptr;
-    try {
-        zone = date::locate_zone(config.time_zone);
-    } catch (const std::exception&) {
-        return invalid("unknown time zone \"" + config.time_zone + "\"");
-    }
+    const date::time_zone* zone = detail::find_zone(config.time_zone);
+    if (zone == nullptr) return invalid("unknown time zone \"" + config.time_zone + "\"");
     if (config.weekdays.empty()) return invalid("no weekdays");
     std::array<bool, 7> days{};
     for (int d : config.weekdays) {

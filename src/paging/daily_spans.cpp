@@ -1,6 +1,7 @@
 #include "daily_spans.hpp"
 
 #include <algorithm>
+#include <exception>
 
 namespace tocsin::paging::detail {
 namespace {
@@ -11,6 +12,14 @@ constexpr int k_first_window = 10;
 constexpr int k_max_window = 4 * 366;
 
 }  // namespace
+
+const date::time_zone* find_zone(const std::string& name) {
+    try {
+        return date::locate_zone(name);
+    } catch (const std::exception&) {
+        return nullptr;
+    }
+}
 
 TimePoint instant_at(const date::time_zone& zone, date::local_seconds local) {
     return TimePoint(zone.to_sys(local, date::choose::earliest));

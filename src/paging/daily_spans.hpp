@@ -20,6 +20,9 @@
 
 namespace tocsin::paging::detail {
 
+// The IANA zone called `name`, or nullptr when there is none.
+const date::time_zone* find_zone(const std::string& name);
+
 // The instant of a wall-clock time (see above).
 TimePoint instant_at(const date::time_zone& zone, date::local_seconds local);
 // The local date and wall-clock time of t.

@@ -1,7 +1,5 @@
 #include "tocsin/paging/person.hpp"
 
-#include <exception>
-
 #include "daily_spans.hpp"
 
 namespace tocsin::paging {
@@ -11,10 +9,8 @@ struct Person::Impl {
 };
 
 Result<Person> Person::make(const config::PersonConfig& config) {
-    const date::time_zone* zone = nullptr;
-    try {
-        zone = date::locate_zone(config.time_zone);
-    } catch (const std::exception&) {
+    const date::time_zone* zone = detail::find_zone(config.time_zone);
+    if (zone == nullptr) {
         return Error::make(ErrorCategory::invalid_argument,
                            "person \"" + config.name + "\": unknown time zone \"" + config.time_zone + "\"");
     }

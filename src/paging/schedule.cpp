@@ -11,7 +11,6 @@
 #include "tocsin/paging/schedule.hpp"
 
 #include <algorithm>
-#include <exception>
 
 #include "daily_spans.hpp"
 
@@ -153,12 +152,8 @@ Result<Schedule> Schedule::make(const config::ScheduleConfig& config) {
     auto invalid = [&](const std::string& why) {
         return Error::make(ErrorCategory::invalid_argument, "schedule " + quote(config.name) + ": " + why);
     };
-    const date::time_zone* zone = nullptr;
-    try {
-        zone = date::locate_zone(config.time_zone);
-    } catch (const std::exception&) {
-        return invalid("unknown time zone " + quote(config.time_zone));
-    }
+    const date::time_zone* zone = detail::find_zone(config.time_zone);
+    if (zone == nullptr) return invalid("unknown time zone " + quote(config.time_zone));
     auto impl = std::make_shared<Impl>();
     for (std::size_t i = 0; i < config.layers.size(); ++i) {
         const config::ScheduleLayerConfig& c = config.layers[i];

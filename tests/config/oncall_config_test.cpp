@@ -25,15 +25,6 @@ Config load_ok(const std::string& text) {
     return r.config.value_or(Config{});
 }
 
-void expect_round_trip(const Config& c) {
-    std::string printed = to_toml(c);
-    SCOPED_TRACE(printed);
-    auto again = load_string(printed, c.source_file, fake_env());
-    ASSERT_TRUE(again.ok()) << format_diagnostics(again.diagnostics);
-    EXPECT_EQ(*again.config, c);
-    EXPECT_EQ(to_toml(*again.config), printed);
-}
-
 // Seconds since 1970-01-01T00:00 of a wall clock.
 std::chrono::seconds local(int y, unsigned mo, unsigned d, int h, int mi) {
     using namespace std::chrono;
@@ -153,7 +144,7 @@ holidays = [2026-12-25, "2026-07-03", 2026-01-01]
     EXPECT_EQ(b.start, 8h + 30min);
     EXPECT_EQ(b.end, 24h);
     EXPECT_EQ(b.holidays, (std::vector<std::chrono::days>{date(2026, 1, 1), date(2026, 7, 3), date(2026, 12, 25)}));
-    expect_round_trip(c);
+    testing::expect_round_trip(c);
 
     const std::string printed = to_toml(c);
     EXPECT_NE(printed.find("start = '2026-03-29T01:00:00+01:00'"), std::string::npos) << printed;
@@ -186,13 +177,13 @@ start = "2026-03-05"
     EXPECT_EQ(c.business_hours.weekdays, (std::vector<int>{1, 2, 3, 4, 5}));
     EXPECT_EQ(c.business_hours.start, 9h);
     EXPECT_EQ(c.business_hours.end, 17h);
-    expect_round_trip(c);
+    testing::expect_round_trip(c);
     // Without any of the sections, --print still shows [business_hours].
     Config empty = load_ok("");
     EXPECT_TRUE(empty.people.empty());
     EXPECT_TRUE(empty.schedules.empty());
     EXPECT_NE(to_toml(empty).find("[business_hours]"), std::string::npos);
-    expect_round_trip(empty);
+    testing::expect_round_trip(empty);
 
     // Daily and custom rotations have no handoff day.
     c = load_ok(k_people +
@@ -201,7 +192,7 @@ start = "2026-03-05"
     EXPECT_EQ(c.schedules.at(0).layers.at(0).rotation, 24h);
     EXPECT_EQ(c.schedules.at(0).layers.at(0).handoff_day, std::nullopt);
     EXPECT_EQ(c.schedules.at(0).layers.at(0).start_local, local(2026, 3, 5, 8, 0));
-    expect_round_trip(c);
+    testing::expect_round_trip(c);
 }
 
 TEST(OncallConfig, PersonMistakes) {
