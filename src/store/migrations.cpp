@@ -206,7 +206,15 @@ DROP TABLE temp.v2_incidents;
 DROP TABLE temp.v2_incident_events;
 )sql";
 
-constexpr std::array<std::string_view, 3> k_migrations{k_v1_initial, k_v2_health, k_v3_incidents};
+// Version 4: the outbox records what the channel assigned to a sent page (an
+// email's Message-ID, a Telegram message id), so follow-ups can thread under
+// the first page of an incident (issue 6).
+constexpr std::string_view k_v4_outbox_remote_id = R"sql(
+ALTER TABLE outbox ADD COLUMN remote_id TEXT;
+)sql";
+
+constexpr std::array<std::string_view, 4> k_migrations{k_v1_initial, k_v2_health, k_v3_incidents,
+                                                       k_v4_outbox_remote_id};
 static_assert(k_migrations.size() == k_latest_schema_version,
               "add the script to k_migrations and bump k_latest_schema_version together");
 

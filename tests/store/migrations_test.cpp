@@ -127,6 +127,12 @@ constexpr std::array k_seeds{
          "SELECT count(*) FROM rule_state WHERE rule = 'api_errors' AND state = 'firing'"},
     Seed{2, k_latest_schema_version, "INSERT INTO health (id, beat) VALUES (1, 1700000000000)",
          "SELECT count(*) FROM health WHERE beat = 1700000000000"},
+    // Version 4: a sent page keeps what the channel assigned to it.
+    Seed{4, k_latest_schema_version,
+         "INSERT INTO outbox (incident_id, channel, recipient, idempotency_key, payload, state, attempts, "
+         "next_attempt_at, created_at, sent_at, remote_id) VALUES ((SELECT max(id) FROM incidents), 'telegram', "
+         "'42', 'inc-2/1/telegram/42', '{}', 'sent', 1, 1700000000000, 1700000000000, 1700000001000, '1234')",
+         "SELECT count(*) FROM outbox WHERE idempotency_key = 'inc-2/1/telegram/42' AND remote_id = '1234'"},
 };
 
 bool takes(const Seed& seed, int version) { return seed.since <= version && version <= seed.until; }
