@@ -388,7 +388,7 @@ int Daemon::Impl::run() {
     std::string where = config.api.listen_host.find(':') != std::string::npos
                             ? "[" + config.api.listen_host + "]:" + std::to_string(server->port())
                             : config.api.listen_host + ":" + std::to_string(server->port());
-    spdlog::info("serving /healthz, /readyz and /metrics on http://{}", where);
+    spdlog::info("serving /healthz, /readyz, /metrics and /api/v1 on http://{}", where);
 
     signals.add(SIGINT);
     signals.add(SIGTERM);
