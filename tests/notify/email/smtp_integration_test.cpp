@@ -12,6 +12,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "aiosmtpd.hpp"
 #include "test_certs.hpp"
 #include "test_support.hpp"
 #include "tocsin/notify/email/email_message.hpp"
@@ -27,71 +28,8 @@ using tocsin::test::TempDir;
 namespace {
 
 namespace json = boost::json;
-
-struct Received {
-    std::string data;  // the DATA bytes as received (dot-unstuffed)
-    json::object facts;
-
-    std::string str(std::initializer_list<const char*> path) const {
-        const json::value* v = nullptr;
-        const json::object* o = &facts;
-        for (const char* key : path) {
-            v = o->if_contains(key);
-            if (v == nullptr) return "<missing>";
-            if (v->is_object()) o = &v->as_object();
-        }
-        return v->is_string() ? std::string(v->as_string()) : json::serialize(*v);
-    }
-};
-
-// aiosmtpd in a child process; options as smtp_server.py takes them.
-class Aiosmtpd {
-public:
-    explicit Aiosmtpd(const std::vector<std::string>& options) {
-        m_mail_dir = m_dir.file("mail");
-        std::filesystem::create_directories(m_mail_dir);
-        m_log = m_dir.file("server.log");
-        std::vector<std::string> args = {TOCSIN_PYTHON3, TOCSIN_SOURCE_DIR "/tests/support/smtp_server.py", "--dir",
-                                         m_mail_dir};
-        args.insert(args.end(), options.begin(), options.end());
-        m_process = std::make_unique<tocsin::test::Process>(args, std::vector<std::string>{"PYTHONUNBUFFERED=1"}, m_log);
-        // The script prints READY once its socket accepts connections.
-        if (!tocsin::test::wait_for_log(m_log, "READY ", 20s)) {
-            throw std::runtime_error("smtp_server.py did not start (is python3-aiosmtpd installed?):\n" +
-                                     tocsin::test::read_file(m_log));
-        }
-        std::string log = tocsin::test::read_file(m_log);
-        m_port = std::stoi(log.substr(log.find("READY ") + 6));
-    }
-    ~Aiosmtpd() {
-        m_process->signal(SIGTERM);
-        m_process->wait(10s);  // the Process destructor SIGKILLs it if it is still there
-    }
-
-    int port() const { return m_port; }
-    std::string log() const { return tocsin::test::read_file(m_log); }
-
-    // Messages accepted so far, in order (written before the server's 250).
-    std::vector<Received> messages() const {
-        std::vector<Received> out;
-        for (int n = 1;; ++n) {
-            std::string base = m_mail_dir + "/" + std::to_string(n);
-            if (!std::filesystem::exists(base + ".json")) break;
-            Received r;
-            r.data = tocsin::test::read_file(base + ".eml");
-            r.facts = json::parse(tocsin::test::read_file(base + ".json")).as_object();
-            out.push_back(std::move(r));
-        }
-        return out;
-    }
-
-private:
-    TempDir m_dir;
-    std::string m_mail_dir;
-    std::string m_log;
-    std::unique_ptr<tocsin::test::Process> m_process;
-    int m_port = 0;
-};
+using Received = tocsin::notify::testing::ReceivedMail;
+using tocsin::notify::testing::Aiosmtpd;
 
 class SmtpIntegration : public testing::Test {
 protected:
@@ -217,7 +155,7 @@ TEST_F(SmtpIntegration, ImplicitTlsWithAuthLogin) {
 }
 
 TEST_F(SmtpIntegration, PlainRelayDeliversRawDataWithDotStuffing) {
-    Aiosmtpd server({});
+    Aiosmtpd server;
     auto env = SmtpEnvelope{"pager@alerts.example.com", {"a@example.com", "b@example.com"},
                             "Subject: raw\n\nline one\n.\n.. two dots\n.end\nno final newline"};
     auto r = send(options(server, SmtpSecurity::none), env);
@@ -247,7 +185,7 @@ TEST_F(SmtpIntegration, WrongPasswordIsPermanentAndNotShown) {
 }
 
 TEST_F(SmtpIntegration, StartTlsMissingIsPermanent) {
-    Aiosmtpd server({});  // no STARTTLS on offer
+    Aiosmtpd server;  // no STARTTLS on offer
     auto r = send(options(server, SmtpSecurity::starttls),
                   SmtpEnvelope{"pager@alerts.example.com", {"zoe@example.com"}, "Subject: x\r\n\r\nx\r\n"});
     EXPECT_EQ(r.outcome, SendOutcome::permanent);

@@ -1,6 +1,7 @@
 // Debian's aiosmtpd (tests/support/smtp_server.py) in a child process on a
-// free loopback port, as tests/notify/email/smtp_integration_test.cpp starts
-// it; the messages it accepted, with what Python's email parser decodes.
+// free loopback port, stopped by its PID; the messages it accepted, with
+// what Python's own email parser decodes from them. Targets using it define
+// TOCSIN_PYTHON3 (the python3 that has aiosmtpd) and link Boost::json.
 #pragma once
 
 #include <signal.h>
@@ -64,6 +65,7 @@ public:
     int port() const { return m_port; }
     std::string log() const { return tocsin::test::read_file(m_log); }
 
+    // Messages accepted so far, in order (written before the server's 250).
     std::vector<ReceivedMail> messages() const {
         std::vector<ReceivedMail> out;
         for (int n = 1;; ++n) {
