@@ -105,3 +105,111 @@ void BM_SnapshotAfterScrapes100k(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_SnapshotAfterScrapes100k)->Arg(300)->Unit(benchmark::kMillisecond);
+
+namespace {
+
+// The daemon's periodic snapshot in steady state: a store holding what one
+// 100k page leaves after its retention (5 minutes, the default without
+// rules) of 10 s scrapes, then, per iteration, one minute of scrapes (6 new
+// samples per series, not timed) followed by what save_series_snapshot
+// does every `snapshot_interval` (timed): gc, then the save. Modes:
+//   0  full: write_snapshot, the whole file every time (before November 2026)
+//   1  periodic: save_snapshot, appending deltas and compacting the file
+//      when they outgrow the base (the daemon since), compactions included
+//   2  gc alone, for the split
+void BM_PeriodicSnapshot100k(benchmark::State& state) {
+    const std::vector<net::HttpClientResult> fetched = fetched_pages();
+    auto scraper = bench_scraper();
+    series::SeriesStore store;
+    store.set_retention(std::chrono::minutes(5));
+    std::int64_t t = 1'700'000'000'000;
+    std::size_t n = 0;
+    for (int i = 0; i < 30; ++i) (*scraper)->ingest(store, fetched[n++ % 3], t += 10'000);
+    const std::string path = (std::filesystem::temp_directory_path() / "tocsin-bench-periodic-snapshot").string();
+    store.gc(t);
+    if (!store.write_snapshot(path).ok()) state.SkipWithError("write failed");
+    const int mode = static_cast<int>(state.range(0));
+    std::size_t full = 0;
+    std::size_t bytes = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        for (int i = 0; i < 6; ++i) (*scraper)->ingest(store, fetched[n++ % 3], t += 10'000);
+        state.ResumeTiming();
+        store.gc(t);
+        if (mode == 0) {
+            if (!store.write_snapshot(path).ok()) state.SkipWithError("write failed");
+            ++full;
+        } else if (mode == 1) {
+            auto saved = store.save_snapshot(path);
+            if (!saved.ok()) state.SkipWithError("write failed");
+            full += saved->full ? 1 : 0;
+            bytes += saved->bytes;
+        }
+    }
+    const auto iterations = static_cast<double>(state.iterations());
+    state.counters["file_bytes"] = static_cast<double>(std::filesystem::file_size(path));
+    if (mode == 1) state.counters["full_saves"] = static_cast<double>(full) / iterations;
+    if (mode == 1) state.counters["bytes_per_save"] = static_cast<double>(bytes) / iterations;
+    state.counters["ns_per_ingested_sample"] = benchmark::Counter(
+        600'000.0, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    std::filesystem::remove(path);
+}
+
+}  // namespace
+
+BENCHMARK(BM_PeriodicSnapshot100k)
+    ->ArgName("mode")
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(65);
+
+namespace {
+
+// Loading what the periodic saves leave: the base alone (after a graceful
+// stop), or the base with the most deltas it carries before a compaction
+// (after a kill -9 at the worst moment).
+void BM_SnapshotLoad100k(benchmark::State& state) {
+    const std::vector<net::HttpClientResult> fetched = fetched_pages();
+    auto scraper = bench_scraper();
+    series::SeriesStore store;
+    store.set_retention(std::chrono::minutes(5));
+    std::int64_t t = 1'700'000'000'000;
+    std::size_t n = 0;
+    for (int i = 0; i < 30; ++i) (*scraper)->ingest(store, fetched[n++ % 3], t += 10'000);
+    const std::string path = (std::filesystem::temp_directory_path() / "tocsin-bench-load-snapshot").string();
+    const std::string longest = path + ".longest";
+    store.gc(t);
+    if (!store.write_snapshot(path).ok()) state.SkipWithError("write failed");
+    std::uintmax_t deltas = 0;
+    if (state.range(0) == 1) {
+        // Save until the next save would compact; keep a copy of the longest file.
+        for (std::uintmax_t saves = 0;; ++saves) {
+            std::filesystem::copy_file(path, longest, std::filesystem::copy_options::overwrite_existing);
+            for (int i = 0; i < 6; ++i) (*scraper)->ingest(store, fetched[n++ % 3], t += 10'000);
+            store.gc(t);
+            auto saved = store.save_snapshot(path);
+            if (!saved.ok()) state.SkipWithError("write failed");
+            if (saved->full) break;
+            deltas = saves + 1;
+        }
+        std::filesystem::rename(longest, path);
+    }
+    std::size_t series = 0;
+    for (auto _ : state) {
+        series::SeriesStore loaded;
+        loaded.set_retention(std::chrono::minutes(5));
+        auto report = loaded.load_snapshot(path, t);
+        if (!report.ok()) state.SkipWithError(report.error().message.c_str());
+        series = report->series;
+    }
+    state.counters["file_bytes"] = static_cast<double>(std::filesystem::file_size(path));
+    state.counters["deltas"] = static_cast<double>(deltas);
+    state.counters["series"] = static_cast<double>(series);
+    std::filesystem::remove(path);
+}
+
+}  // namespace
+
+BENCHMARK(BM_SnapshotLoad100k)->ArgName("with_deltas")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);

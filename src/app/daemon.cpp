@@ -201,6 +201,11 @@ void Daemon::Impl::load_series_snapshot() {
         spdlog::info("series snapshot {}: {} series, {} samples restored ({} series and {} samples past retention dropped)",
                      config.storage.snapshot_path, loaded->series, loaded->samples, loaded->series_dropped,
                      loaded->samples_dropped);
+        if (loaded->ignored_bytes > 0) {
+            // A save torn by a crash, or damage: history up to the save before it came back.
+            spdlog::warn("series snapshot {}: ignored the last {} bytes ({}); restored as of the save before",
+                         config.storage.snapshot_path, loaded->ignored_bytes, loaded->ignored_reason);
+        }
     } else if (loaded.error().category == ErrorCategory::not_found) {
         spdlog::info("no series snapshot at {}: starting with empty series", config.storage.snapshot_path);
     } else {
@@ -208,17 +213,33 @@ void Daemon::Impl::load_series_snapshot() {
     }
 }
 
+// Periodic saves append what changed since the last one; the last save
+// before stopping rewrites the file whole, so the next start reads one base.
 void Daemon::Impl::save_series_snapshot() {
     auto started = steady::now();
     series.gc(now_ms());
-    if (Status s = series.write_snapshot(config.storage.snapshot_path); !s) {
-        spdlog::error("cannot write series snapshot {}: {}", config.storage.snapshot_path, s.error().message);
-        return;
+    const std::string& path = config.storage.snapshot_path;
+    bool full = true;
+    std::size_t bytes = 0;
+    if (stopping) {
+        if (Status s = series.write_snapshot(path); !s) {
+            spdlog::error("cannot write series snapshot {}: {}", path, s.error().message);
+            return;
+        }
+    } else {
+        auto saved = series.save_snapshot(path);
+        if (!saved) {
+            spdlog::error("cannot write series snapshot {}: {}", path, saved.error().message);
+            return;
+        }
+        full = saved->full;
+        bytes = saved->bytes;
     }
     auto stats = series.stats();
     metrics.series_stats(stats.series, stats.memory_bytes);
-    spdlog::debug("series snapshot written: {} series in {:.3f} s", stats.series,
-                  std::chrono::duration<double>(steady::now() - started).count());
+    spdlog::debug("series snapshot written: {} series in {:.3f} s ({})", stats.series,
+                  std::chrono::duration<double>(steady::now() - started).count(),
+                  full ? std::string("whole file") : std::to_string(bytes) + " bytes appended");
 }
 
 void Daemon::Impl::schedule_snapshot() {

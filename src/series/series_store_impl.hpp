@@ -51,6 +51,9 @@ struct Series {
     std::uint16_t head_cap = 0;
     std::uint16_t head_count = 0;
     std::uint16_t label_count = 0;
+    // Bits of the head already in the series snapshot; 0 when none (a
+    // saved head has at least 64). seal() hands it to the sealed chunk.
+    std::uint16_t head_saved_bits = 0;
 
     bool live() const noexcept { return labels != nullptr; }
     bool has_samples() const noexcept { return head_count > 0 || oldest != nullptr; }
@@ -59,6 +62,38 @@ struct Series {
 };
 // A million of these is the benchmark; keep an eye on every byte.
 static_assert(sizeof(Series) <= 96);
+static_assert(sizeof(Chunk) == 32);
+
+// What the snapshot file this store saved to last holds, so that the next
+// periodic save appends only what changed (series_store_snapshot.cpp).
+struct SnapshotLog {
+    bool active = false;     // the marks (saved bits, head_saved_bits, Chunk::saved_bits) describe a file
+    bool in_memory = false;  // save_snapshot_bytes rather than a file
+    std::string path;
+    std::uint64_t device = 0;
+    std::uint64_t inode = 0;
+    std::uint64_t size = 0;        // bytes up to the last commit
+    std::uint64_t base_bytes = 0;  // the full save at its start
+    std::uint64_t sequence = 0;    // of the last save
+    std::uint64_t series = 0;      // live series in the file
+    std::vector<std::uint64_t> saved;    // a bit per slot: the series is in the file
+    std::vector<std::uint32_t> removed;  // slots of series in the file dropped since
+
+    bool is_saved(std::uint32_t slot) const noexcept {
+        return (slot >> 6) < saved.size() && ((saved[slot >> 6] >> (slot & 63)) & 1) != 0;
+    }
+    void set_saved(std::uint32_t slot) {
+        if ((slot >> 6) >= saved.size()) saved.resize((slot >> 6) + 1, 0);
+        saved[slot >> 6] |= std::uint64_t{1} << (slot & 63);
+    }
+    void clear_saved(std::uint32_t slot) noexcept {
+        if ((slot >> 6) < saved.size()) saved[slot >> 6] &= ~(std::uint64_t{1} << (slot & 63));
+    }
+    void reset() { *this = SnapshotLog{}; }
+    std::size_t memory_bytes() const noexcept {
+        return saved.capacity() * sizeof(std::uint64_t) + removed.capacity() * sizeof(std::uint32_t);
+    }
+};
 
 // Sorted label views, on the stack for the common case so that finding an
 // existing series never allocates.
@@ -151,8 +186,19 @@ struct SeriesStore::Impl {
     void clear();
 
     // --- snapshots (series_store_snapshot.cpp) ---
+    struct Loader;
+    // The whole file; with `mark`, the marks say that everything written is
+    // saved (without, nothing is modified).
     template <typename Sink>
-    void write_snapshot(Sink& sink) const;
+    bool write_full(Sink& sink, bool mark);
+    // A save appended to the file the marks describe.
+    template <typename Sink>
+    bool write_delta(Sink& sink, SaveReport& report);
+    template <typename Writer>
+    void put_new_series(Writer& w, std::span<const std::uint32_t> slots, bool all_symbols);
+    template <typename Writer>
+    void put_appended(Writer& w, std::uint32_t slot, Series& s, SaveReport& report);
+    Result<SaveReport> save_full(const std::string& path);
     Result<LoadReport> load(std::string_view bytes, std::int64_t now_ms);
 
     SymbolTable m_symbols;
@@ -181,6 +227,15 @@ struct SeriesStore::Impl {
     std::uint64_t m_invalid = 0;
     std::uint64_t m_removals = 0;
     std::uint64_t m_resets = 0;
+
+    // The last gc's cutoff: older samples may have been dropped (a load of
+    // the snapshot does not bring them back).
+    std::int64_t m_gc_cutoff = INT64_MIN;
+    SnapshotLog m_log;
+    // The snapshot writer's record buffer, kept between saves (up to about
+    // a record: 1 MiB) so that a save does not allocate it again.
+    std::unique_ptr<char[]> m_save_buffer;
+    std::size_t m_save_buffer_capacity = 0;
 };
 
 }  // namespace tocsin::series

@@ -228,83 +228,186 @@ TEST(Snapshot, ForeignAndNewerFilesAreRefusedClearly) {
 
     SeriesStore filled_store = filled();
     std::string newer = filled_store.snapshot_bytes();
-    newer.replace(snapshot::k_magic.size(), 4, std::string("\x02\0\0\0", 4));
+    newer.replace(snapshot::k_magic.size(), 4, std::string("\x03\0\0\0", 4));
     r = store.load_snapshot_bytes(newer, k_now);
     ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.error().message.find("version 2 is newer"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("version 3 is newer"), std::string::npos) << r.error().message;
     expect_empty_and_usable(store);
 }
 
-TEST(Snapshot, WellFramedButInvalidContentsAreRefused) {
-    using snapshot::frame_section;
-    const std::string head = snapshot::header();
-    auto end = [](int series, int samples, int symbols) {
-        std::string p;
-        p.push_back(static_cast<char>(series));
-        p.push_back(static_cast<char>(samples));
-        p.push_back(static_cast<char>(symbols));
-        return frame_section(0, p);
-    };
-    auto symbols = [](std::initializer_list<std::string> texts) {
-        std::string p(1, static_cast<char>(texts.size()));
-        for (const auto& t : texts) {
-            p.push_back(static_cast<char>(t.size()));
-            p += t;
-        }
-        return frame_section(1, p);
-    };
-    auto expect_refused = [](const std::string& bytes, const std::string& why) {
-        SeriesStore store;
-        auto r = store.load_snapshot_bytes(bytes, k_now);
-        ASSERT_FALSE(r.ok()) << why;
-        EXPECT_NE(r.error().message.find(why), std::string::npos) << r.error().message;
-        expect_empty_and_usable(store);
-    };
-    EXPECT_TRUE(SeriesStore().load_snapshot_bytes(head + end(0, 0, 0), k_now).ok());
-    expect_refused(head, "no end section");
-    expect_refused(head + end(0, 0, 0) + "x", "after the end section");
-    expect_refused(head + end(1, 0, 0), "totals");
-    expect_refused(head + frame_section(9, "") + end(0, 0, 0), "unknown section kind 9");
-    expect_refused(head + frame_section(1, std::string("\x05\x01", 2)) + end(0, 0, 0), "malformed symbols");
-    // A series referring to symbol 7 of 2.
-    expect_refused(head + symbols({"a", "b"}) + frame_section(2, std::string("\x01\x01\x00\x07\x00", 5)) + end(1, 0, 2),
-                   "unknown symbol");
-    // Labels out of order (b before a) and duplicated.
-    expect_refused(head + symbols({"a", "b", "v"}) +
-                       frame_section(2, std::string("\x01\x02\x01\x02\x00\x02\x00", 7)) + end(1, 0, 3),
-                   "not sorted");
-    expect_refused(head + symbols({"a", "v"}) + frame_section(2, std::string("\x01\x02\x00\x01\x00\x01\x00", 7)) +
-                       end(1, 0, 2),
-                   "not sorted");
-    // An empty label value.
-    expect_refused(head + symbols({"a", ""}) + frame_section(2, std::string("\x01\x01\x00\x01\x00", 5)) + end(1, 0, 2),
-                   "empty label");
-    // A chunk claiming 2 samples in 64 bits.
-    std::string chunk("\x01\x01\x00\x01\x01\x00\x02\x40", 8);
-    chunk += std::string(8, '\0');
-    expect_refused(head + symbols({"a", "v"}) + frame_section(2, chunk) + end(1, 2, 2), "malformed chunk");
+// Hand-built files: a payload is its entry count and entries, varints below 128 as single bytes.
+namespace {
+
+std::string bytes_of(std::initializer_list<int> values) {
+    std::string out;
+    for (int v : values) out.push_back(static_cast<char>(v));
+    return out;
 }
 
-TEST(Snapshot, DuplicateSeriesAreRefused) {
-    SeriesStore one;
-    const SeriesRef r = one.get_or_create("m", std::vector<LabelView>{});
-    one.append(r, k_now, 1.0);
-    const std::string bytes = one.snapshot_bytes();
-    // header | symbols section | series section | end section: repeat the series section.
-    const std::size_t symbols_len = 9 + static_cast<unsigned char>(bytes[snapshot::k_header_size + 1]);
-    const std::size_t series_at = snapshot::k_header_size + symbols_len;
-    const std::size_t series_len = 9 + static_cast<unsigned char>(bytes[series_at + 1]);
-    const std::string series_section = bytes.substr(series_at, series_len);
-    std::string end;
-    end.push_back(2);
-    end.push_back(2);
-    end.push_back(2);
-    const std::string twice = bytes.substr(0, series_at + series_len) + series_section + snapshot::frame_section(0, end);
+std::string symbols_record(std::initializer_list<std::string> texts, std::uint32_t version = snapshot::k_version) {
+    std::string p(1, static_cast<char>(texts.size()));
+    for (const auto& t : texts) {
+        p.push_back(static_cast<char>(t.size()));
+        p += t;
+    }
+    return snapshot::frame_record(1, p, version);
+}
+
+// flags, sequence, live series, zz oldest kept timestamp (0: zigzag of 0).
+std::string commit(int flags, int sequence, int series) {
+    return snapshot::frame_record(0, bytes_of({flags, sequence, series, 0}));
+}
+
+void expect_refused(const std::string& bytes, const std::string& why) {
+    SeriesStore store;
+    auto r = store.load_snapshot_bytes(bytes, k_now);
+    ASSERT_FALSE(r.ok()) << why;
+    EXPECT_NE(r.error().message.find(why), std::string::npos) << r.error().message;
+    expect_empty_and_usable(store);
+}
+
+// One chunk of one sample at t = 0 with value 1.0: zz min_t, count, bits, 8 bytes.
+std::string one_sample_chunk() { return bytes_of({0, 1, 64, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0}); }
+
+}  // namespace
+
+TEST(Snapshot, WellFramedButInvalidContentsAreRefused) {
+    using snapshot::frame_record;
+    const std::string head = snapshot::header();
+    const std::string base = head + commit(1, 0, 0);
+    EXPECT_TRUE(SeriesStore().load_snapshot_bytes(base, k_now).ok());
+    expect_refused(head, "no complete save");
+    expect_refused(head + symbols_record({"a"}), "no commit record");
+    expect_refused(head + commit(0, 0, 0), "does not start with a full save");
+    expect_refused(base + commit(1, 1, 0), "a full save after the first");
+    expect_refused(base + commit(0, 2, 0), "save 2 where 1 was due");
+    expect_refused(head + commit(1, 0, 1), "commit counts 1 series");
+    expect_refused(head + frame_record(0, bytes_of({1, 0, 0})), "malformed commit");
+    expect_refused(head + frame_record(9, bytes_of({0})) + commit(1, 0, 0), "unknown record kind 9");
+    expect_refused(head + frame_record(1, bytes_of({1, 5})) + commit(1, 0, 0), "malformed symbols");
+    expect_refused(head + frame_record(1, bytes_of({5, 1})) + commit(1, 0, 0), "malformed record");
+    expect_refused(head + frame_record(3, bytes_of({1, 7})) + commit(1, 0, 0), "removed series in a full save");
+    expect_refused(head + frame_record(4, bytes_of({1, 7, 0, 0})) + commit(1, 0, 0), "appended samples in a full save");
+    // slot 0, one label: symbol 7 of 2.
+    expect_refused(head + symbols_record({"a", "b"}) +
+                       frame_record(2, bytes_of({1, 0, 1, 0, 7, 1}) + one_sample_chunk()) + commit(1, 0, 1),
+                   "unknown symbol");
+    // Labels out of order (b before a) and duplicated.
+    expect_refused(head + symbols_record({"a", "b", "v"}) +
+                       frame_record(2, bytes_of({1, 0, 2, 1, 2, 0, 2, 1}) + one_sample_chunk()) + commit(1, 0, 1),
+                   "not sorted");
+    expect_refused(head + symbols_record({"a", "v"}) +
+                       frame_record(2, bytes_of({1, 0, 2, 0, 1, 0, 1, 1}) + one_sample_chunk()) + commit(1, 0, 1),
+                   "not sorted");
+    // An empty label value.
+    expect_refused(head + symbols_record({"a", ""}) +
+                       frame_record(2, bytes_of({1, 0, 1, 0, 1, 1}) + one_sample_chunk()) + commit(1, 0, 1),
+                   "empty label");
+    // A series without chunks.
+    expect_refused(head + symbols_record({"a", "v"}) + frame_record(2, bytes_of({1, 0, 1, 0, 1, 0})) + commit(1, 0, 1),
+                   "malformed series record");
+    // A chunk claiming 2 samples in 64 bits.
+    expect_refused(head + symbols_record({"a", "v"}) +
+                       frame_record(2, bytes_of({1, 0, 1, 0, 1, 1, 0, 2, 64, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0})) +
+                       commit(1, 0, 1),
+                   "malformed chunk");
+    // The same slot twice, and the same labels under two slots.
+    const std::string series0 = bytes_of({0, 1, 0, 1, 1}) + one_sample_chunk();
+    const std::string series1 = bytes_of({1, 1, 0, 1, 1}) + one_sample_chunk();
+    expect_refused(
+        head + symbols_record({"a", "v"}) + frame_record(2, bytes_of({2}) + series0 + series0) + commit(1, 0, 2),
+        "slot 0 appears twice");
+    expect_refused(
+        head + symbols_record({"a", "v"}) + frame_record(2, bytes_of({2}) + series0 + series1) + commit(1, 0, 2),
+        "series appears twice");
+    // Deltas about series the file does not have.
+    const std::string one =
+        head + symbols_record({"a", "v"}) + frame_record(2, bytes_of({1}) + series0) + commit(1, 0, 1);
+    ASSERT_TRUE(SeriesStore().load_snapshot_bytes(one, k_now).ok());
+    expect_refused(one + frame_record(3, bytes_of({1, 5})) + commit(0, 1, 0),
+                   "removed series slot 5 is not in the file");
+    expect_refused(one + frame_record(4, bytes_of({1, 5, 0, 1}) + one_sample_chunk()) + commit(0, 1, 1),
+                   "appended series slot 5 is not in the file");
+    // A new chunk not after the series' last sample, and an empty append.
+    expect_refused(one + frame_record(4, bytes_of({1, 0, 0, 1}) + one_sample_chunk()) + commit(0, 1, 1),
+                   "out of order");
+    expect_refused(one + frame_record(4, bytes_of({1, 0, 0, 0})) + commit(0, 1, 1), "without samples");
+    // A continuation that does not grow the chunk, and one whose first byte
+    // contradicts it (the chunk ends at bit 64, a byte boundary, so use 65+).
+    expect_refused(one + frame_record(4, bytes_of({1, 0, 64, 0})) + commit(0, 1, 1), "malformed continuation");
+    // Removing the series, then appending to it.
+    expect_refused(one + frame_record(3, bytes_of({1, 0})) +
+                       frame_record(4, bytes_of({1, 0, 0, 1}) + one_sample_chunk()) + commit(0, 1, 0),
+                   "appended series slot 0 is not in the file");
+    // Removal then a new series in the same slot with the same labels is fine.
+    auto r = SeriesStore().load_snapshot_bytes(one + frame_record(3, bytes_of({1, 0})) + symbols_record({"a", "v"}) +
+                                                   frame_record(2, bytes_of({1}) + series0) + commit(0, 1, 1),
+                                               k_now);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->saves, 2u);
+}
+
+// Version 1 files (before incremental saves) still load: the corpus file
+// was written by that version's writer.
+TEST(Snapshot, Version1FilesLoad) {
+    const std::string v1 =
+        tocsin::test::read_file(std::string(TOCSIN_SOURCE_DIR) + "/tests/fuzz/corpus/snapshot/small.snap");
+    ASSERT_GT(v1.size(), snapshot::k_header_size);
+    ASSERT_EQ(v1[snapshot::k_magic.size()], '\x01');
     SeriesStore loaded;
-    auto result = loaded.load_snapshot_bytes(twice, k_now);
-    ASSERT_FALSE(result.ok());
-    EXPECT_NE(result.error().message.find("twice"), std::string::npos) << result.error().message;
-    expect_empty_and_usable(loaded);
+    loaded.set_retention(std::chrono::hours(24 * 365 * 100));
+    auto r = loaded.load_snapshot_bytes(v1, k_now);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->saves, 1u);
+    EXPECT_GT(r->series, 0u);
+    EXPECT_GT(r->samples, 0u);
+    // What it saves now is version 2 and loads back the same.
+    const std::string v2 = loaded.snapshot_bytes();
+    EXPECT_EQ(v2[snapshot::k_magic.size()], '\x02');
+    SeriesStore again;
+    again.set_retention(std::chrono::hours(24 * 365 * 100));
+    ASSERT_TRUE(again.load_snapshot_bytes(v2, k_now).ok());
+    expect_same(loaded, again);
+
+    // Version 1's rules: zlib CRC-32, strict framing, end totals.
+    const std::string head = snapshot::header(1);
+    auto end = [](int series, int samples, int symbols) {
+        return snapshot::frame_record(0, bytes_of({series, samples, symbols}), 1);
+    };
+    const std::string series = snapshot::frame_record(2, bytes_of({1, 1, 0, 1, 1}) + one_sample_chunk(), 1);
+    const std::string good = head + symbols_record({"a", "v"}, 1) + series + end(1, 1, 2);
+    r = SeriesStore().load_snapshot_bytes(good, k_now);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->series, 0u);  // its one sample, at t = 0, is far past retention
+    EXPECT_EQ(r->series_dropped, 1u);
+    expect_refused(head + symbols_record({"a", "v"}, 1) + series, "no end section");
+    expect_refused(good + "x", "after the end section");
+    expect_refused(good + end(1, 1, 2), "after the end section");
+    expect_refused(head + symbols_record({"a", "v"}, 1) + series + end(1, 2, 2), "totals");
+    expect_refused(head + symbols_record({"a", "v"}) + series + end(1, 1, 2), "checksum");
+}
+
+TEST(Snapshot, Crc32cMatchesKnownValuesAndThePortableCode) {
+    EXPECT_EQ(snapshot::crc32c("123456789"), 0xe3069283u);
+    EXPECT_EQ(snapshot::crc32c_portable("123456789"), 0xe3069283u);
+    EXPECT_EQ(snapshot::crc32c(""), 0u);
+    EXPECT_EQ(snapshot::crc32c(std::string(32, '\0')), 0x8a9136aau);
+    std::string data;
+    std::uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < 20000; ++i) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        data.push_back(static_cast<char>(x));
+    }
+    for (std::size_t n : {0, 1, 7, 8, 9, 23, 24, 25, 100, 3071, 3072, 3073, 4096, 9999, 20000}) {
+        const std::string_view part(data.data() + 3, std::min<std::size_t>(n, data.size() - 3));
+        EXPECT_EQ(snapshot::crc32c(part), snapshot::crc32c_portable(part)) << n;
+        // Chained: the CRC of a whole is the CRC of its second part seeded with the first's.
+        const std::size_t half = part.size() / 2;
+        EXPECT_EQ(snapshot::crc32c(part.substr(half), snapshot::crc32c(part.substr(0, half))), snapshot::crc32c(part))
+            << n;
+    }
 }
 
 TEST(Snapshot, FileErrorsAreIoOrNotFound) {

@@ -108,6 +108,18 @@ struct LoadReport {
     std::size_t samples = 0;          // loaded into the store
     std::size_t series_dropped = 0;   // not admitted, or no sample within retention
     std::size_t samples_dropped = 0;  // older than now - retention, or of dropped series
+    std::size_t saves = 0;            // complete saves read: the base and the deltas after it
+    // Bytes after the last complete save that were ignored: a save torn by
+    // a crash, or damage (ignored_reason says which record and why).
+    std::size_t ignored_bytes = 0;
+    std::string ignored_reason;
+};
+
+struct SaveReport {
+    bool full = false;            // the whole file was (re)written: the base
+    std::size_t bytes = 0;        // written by this save
+    std::size_t file_bytes = 0;   // the file's size after it
+    std::size_t series = 0;       // series written: new, removed or with new samples (all in a full save)
 };
 
 enum class SelectOrder : std::uint8_t { by_labels, unordered };
@@ -244,14 +256,33 @@ public:
 
     // --- snapshots (format in snapshot_format.hpp) ---
 
-    // Writes path.tmp, fsyncs it, renames it over `path` and fsyncs the
-    // directory, so `path` is always a complete snapshot (old or new).
-    Status write_snapshot(const std::string& path) const;
+    // The periodic save. When `path` holds this store's earlier saves (the
+    // same file, as long as the last save left it), appends what changed
+    // since the last one: new and removed series and the samples appended
+    // since (fdatasync'd; a crash in the middle leaves a torn save that
+    // loading ignores). Otherwise, and once the appended saves outgrow the
+    // base (k_compact_ratio), rewrites the file like write_snapshot.
+    Result<SaveReport> save_snapshot(const std::string& path);
+    // The full save (a graceful stop, compaction): writes path.tmp, fsyncs
+    // it, renames it over `path` and fsyncs the directory, so `path` is
+    // always a complete snapshot (old or new). Later save_snapshot calls
+    // append to it.
+    Status write_snapshot(const std::string& path);
+    // The appended saves may grow to this many times the base's size.
+    static constexpr std::size_t k_compact_ratio = 2;
+    // A full snapshot in memory; changes nothing (later saves still append).
     std::string snapshot_bytes() const;
+    // save_snapshot against memory, for tests and fuzzing: the whole file
+    // (`full`, or no earlier call since the store was last cleared or
+    // loaded), else the bytes to append to what the earlier calls returned.
+    std::string save_snapshot_bytes(bool full = false);
     // Replaces the store's contents with the snapshot, dropping samples older
-    // than now - retention and series admission refuses. A missing file is
-    // not_found; an unreadable one io; a foreign, newer, truncated or corrupt
-    // one invalid_argument. On any error the store is left empty and usable.
+    // than now - retention (or than the writer's retention had dropped) and
+    // series admission refuses. A missing file is not_found; an unreadable
+    // one io; a foreign, newer or corrupt one, or one without a complete
+    // save, invalid_argument; a torn or damaged tail after a complete save
+    // is ignored (LoadReport::ignored_bytes). On any error the store is left
+    // empty and usable. The next save after a load rewrites the file.
     Result<LoadReport> load_snapshot(const std::string& path, std::int64_t now_ms);
     Result<LoadReport> load_snapshot_bytes(std::string_view bytes, std::int64_t now_ms);
 

@@ -127,6 +127,17 @@ public:
     XorDecoder(const std::uint8_t* data, std::uint32_t bits, std::uint32_t readable, std::uint32_t count,
                std::int64_t min_t) noexcept
         : m_reader(data, bits, readable), m_remaining(count), m_first_t(min_t) {}
+    // Continues a chunk whose earlier samples left `state`: up to `count`
+    // more samples from bit `from` of the stream (data, bits), e.g. the
+    // continuation of a chunk in a snapshot delta.
+    static XorDecoder resume(const std::uint8_t* data, std::uint32_t bits, std::uint32_t from, std::uint32_t count,
+                             const XorState& state) noexcept {
+        XorDecoder d(data, bits, count, state.t);
+        d.m_reader.skip(std::min(from, bits));
+        d.m_state = state;
+        d.m_started = true;
+        return d;
+    }
 
     // False at the end or on corruption (then error() is true).
     bool next(std::int64_t& t, std::uint64_t& value_bits) noexcept;
@@ -238,6 +249,9 @@ struct Chunk {
     std::int64_t max_t = 0;
     std::uint32_t bits = 0;
     std::uint16_t count = 0;
+    // Bits of the stream already in the series snapshot (in its padding;
+    // see SeriesStore::save_snapshot): bits when all of it is.
+    std::uint16_t saved_bits = 0;
 
     const std::uint8_t* data() const noexcept { return reinterpret_cast<const std::uint8_t*>(this + 1); }
     std::uint8_t* data() noexcept { return reinterpret_cast<std::uint8_t*>(this + 1); }
