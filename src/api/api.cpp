@@ -4,6 +4,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include "ack_routes.hpp"
 #include "incident_routes.hpp"
 
 namespace tocsin::api {
@@ -50,6 +51,7 @@ net::HttpResponse Api::route(const net::HttpRequest& request, std::string& handl
         return is_get ? metrics() : method_not_allowed();
     }
     if (is_json_api_path(request.path)) return route_incidents(m_hooks, request, handler);
+    if (is_ack_path(request.path)) return route_ack(m_hooks, request, handler);
     return net::HttpResponse::text(404, "not found\n");
 }
 

@@ -12,6 +12,7 @@
 
 #include "check_scheduler.hpp"
 #include "logging.hpp"
+#include "paging_service.hpp"
 #include "incident_hooks.hpp"
 #include "rule_runner.hpp"
 #include "self_metrics.hpp"
@@ -20,6 +21,7 @@
 #include "tocsin/config/loader.hpp"
 #include "tocsin/core/exit_code.hpp"
 #include "tocsin/net/http_server.hpp"
+#include "tocsin/paging/ack_link.hpp"
 #include "tocsin/probe/http_probe.hpp"
 #include "tocsin/scrape/scraper.hpp"
 #include "tocsin/series/series_store.hpp"
@@ -58,6 +60,7 @@ struct Daemon::Impl {
     std::map<std::string, std::shared_ptr<scrape::Scraper>> scrapers;  // by job/instance, kept across reloads
     std::map<std::string, config::TargetConfig> probed;  // by target name, as last installed
     std::unique_ptr<RuleRunner> rules;
+    std::unique_ptr<PagingService> paging;
     RuleRunner* rules_view = nullptr;  // what the API's incident hooks see
     bool rules_posted = false;  // an evaluation round is queued on the io_context
     // After start-up, rules wait until every check has landed once (or the
@@ -392,6 +395,15 @@ int Daemon::Impl::run() {
     hooks.health = [this] { return health(); };
     hooks.ready = [this] { return readiness(); };
     hooks.token = config.api.token;
+    hooks.now = [this] { return clock.now(); };
+    if (!config.paging.public_url.empty() && config.paging.link_key) {
+        auto signer = paging::AckLinkSigner::create(*config.paging.link_key);
+        if (!signer) {
+            spdlog::critical("paging.link_key: {}", signer.error().message);
+            return exit_code::config;
+        }
+        hooks.ack_links = std::move(*signer);
+    }
     add_incident_hooks(hooks, rules_view, store->database(), clock);
     api = std::make_unique<api::Api>(metrics.registry(), std::move(hooks));
     net::HttpServerOptions options;
@@ -424,6 +436,11 @@ int Daemon::Impl::run() {
     rules = std::make_unique<RuleRunner>(series, &store->database(), &metrics);
     rules_view = rules.get();
     install_rules(config);  // retention and admission before the snapshot loads
+    paging = std::make_unique<PagingService>(io, store->database(), clock, &metrics);
+    if (Status ok = paging->start(config, *rules); !ok) {
+        spdlog::critical("cannot start paging: {}", ok.error().message);
+        return exit_code::config;
+    }
     load_series_snapshot();
     rules->restore(clock.now());
     if (!install_checks(config)) return exit_code::config;
@@ -438,6 +455,7 @@ int Daemon::Impl::run() {
     spdlog::info("tocsin ready (config {})", config.source_file);
 
     io.run();
+    paging.reset();  // before the store closes: in-flight pages stay 'sending' and are recovered next start
     save_series_snapshot();
     store.reset();  // closes SQLite, checkpointing the WAL
     spdlog::info("tocsin stopped");
@@ -541,6 +559,7 @@ void Daemon::Impl::reload() {
     next.api.max_body_bytes = config.api.max_body_bytes;
     config = std::move(next);
     install_rules(config);
+    if (paging) paging->reconfigure(config);
     run_rules(true);
     if (rules_warm) schedule_rule_safety();  // the interval may have changed
     configure_logging(config.log, level_override);
@@ -560,6 +579,7 @@ void Daemon::Impl::begin_stop(const char* why) {
     rule_deadline_timer.cancel();
     rule_safety_timer.cancel();
     warmup_timer.cancel();
+    if (paging) paging->stop();
     shutdown_timer.expires_after(config.daemon.shutdown_timeout);
     shutdown_timer.async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;

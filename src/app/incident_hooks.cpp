@@ -79,7 +79,7 @@ void add_incident_hooks(api::ApiHooks& hooks, RuleRunner* const& rules, store::D
             return api::IncidentCommandResult{status, std::nullopt, update.error().message};
         }
         incident::Incident after = update->incident;
-        if (!rules->commit_incident_updates({std::move(*update)})) {
+        if (!rules->commit_incident_updates({std::move(*update)}, now)) {
             return api::IncidentCommandResult{503, std::nullopt,
                                               "the change is made but the database refused to save it; it is retried "
                                               "with the next evaluation round"};

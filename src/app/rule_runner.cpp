@@ -1,5 +1,7 @@
 #include "rule_runner.hpp"
 
+#include "paging_runner.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -296,7 +298,8 @@ RuleRoundReport RuleRunner::evaluate(TimePoint now, bool all) {
             report.next_deadline = due;
         }
     }
-    if (m_db != nullptr && (!changes.empty() || !touched.empty() || !m_unsaved.empty())) {
+    if (m_db != nullptr &&
+        (!changes.empty() || !touched.empty() || !m_unsaved.empty() || (m_paging && m_paging->due(now)))) {
         Status ok = save_round(changes, touched, now);
         if (!ok) spdlog::error("cannot save rule state and incidents (kept for the next round): {}", ok.error().message);
     } else if (m_db == nullptr) {
@@ -324,11 +327,15 @@ Status RuleRunner::save_round(const std::vector<std::pair<std::string, rules::Ro
     for (const auto& rule : touched) {
         if (ok) ok = repo.touch(rule, now);
     }
+    std::vector<incident::IncidentEvent> stored;
     if (ok && !m_unsaved.empty()) {
         auto saved = store::IncidentRepository(*m_db).save(m_unsaved);
         if (!saved) ok = saved.error();
+        else stored = std::move(*saved);
     }
+    if (ok && m_paging && m_incidents) ok = m_paging->stage(*m_db, m_unsaved, stored, *m_incidents, now);
     if (ok) ok = tx->commit();
+    if (m_paging) m_paging->finish(static_cast<bool>(ok));
     if (ok) {
         log_incident_updates(m_unsaved);
         if (m_metrics) m_metrics->incident_events_saved(m_unsaved);
@@ -373,13 +380,40 @@ void RuleRunner::install_incidents(const config::Config& config) {
     if (m_metrics) m_metrics->open_incidents(m_incidents->open_incidents());
 }
 
-bool RuleRunner::commit_incident_updates(std::vector<incident::IncidentUpdate> updates) {
+bool RuleRunner::run_paging(TimePoint now) {
+    if (m_db == nullptr || m_paging == nullptr || (!m_paging->due(now) && m_unsaved.empty())) return true;
+    Status ok = save_round({}, {}, now);
+    if (!ok) spdlog::error("cannot save paging decisions (retried): {}", ok.error().message);
+    return static_cast<bool>(ok);
+}
+
+Status RuleRunner::escalate(std::int64_t incident_id, const incident::Actor& actor, TimePoint now) {
+    const incident::Incident* inc = m_incidents ? m_incidents->find(incident_id) : nullptr;
+    if (inc == nullptr || !inc->open()) {
+        return Error::make(ErrorCategory::not_found, "incident " + std::to_string(incident_id) + " is not open");
+    }
+    incident::IncidentUpdate update;
+    update.incident = *inc;
+    incident::IncidentEvent ev;
+    ev.incident_id = incident_id;
+    ev.at = now;
+    ev.kind = incident::EventKind::escalated;
+    ev.actor = actor;
+    ev.message = "next escalation level requested";
+    update.events.push_back(std::move(ev));
+    if (!commit_incident_updates({std::move(update)}, now)) {
+        return Error::make(ErrorCategory::storage, "cannot save the escalation now; it is kept and retried", true);
+    }
+    return Ok{};
+}
+
+bool RuleRunner::commit_incident_updates(std::vector<incident::IncidentUpdate> updates, TimePoint now) {
     for (auto& u : updates) m_unsaved.push_back(std::move(u));
     if (m_db == nullptr) {
         m_unsaved.clear();
         return true;
     }
-    Status ok = save_round({}, {}, TimePoint{});
+    Status ok = save_round({}, {}, now);
     if (!ok) spdlog::error("cannot save incidents (kept for the next round): {}", ok.error().message);
     return static_cast<bool>(ok);
 }

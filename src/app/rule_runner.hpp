@@ -32,6 +32,7 @@ class Database;
 namespace tocsin::app {
 
 class SelfMetrics;
+class PagingRunner;
 
 struct RuleRoundReport {
     std::size_t evaluated = 0;
@@ -66,7 +67,17 @@ public:
     incident::IncidentManager* incidents() { return m_incidents.get(); }
     // Commits what a person's command changed (with anything a failed round
     // left unsaved); false when the database refused it (kept for retry).
-    bool commit_incident_updates(std::vector<incident::IncidentUpdate> updates);
+    bool commit_incident_updates(std::vector<incident::IncidentUpdate> updates, TimePoint now);
+    // Pages what incident changes call for, in the same transaction (null:
+    // no paging). Set after install_incidents().
+    void set_paging(PagingRunner* paging) { m_paging = paging; }
+    // A person asks for the next escalation level now: an `escalated` event
+    // the paging runner acts on. Errors for an unknown or resolved incident.
+    Status escalate(std::int64_t incident_id, const incident::Actor& actor, TimePoint now);
+    // Decides the paging cadences due at `now` (re-pages, escalations,
+    // reminders) and commits them with anything left unsaved; false when
+    // the database refused (retried next time).
+    bool run_paging(TimePoint now);
 
     // What the rules read, for the series store.
     std::chrono::milliseconds retention() const;
@@ -99,6 +110,7 @@ private:
     // Incident updates not yet committed (a failed transaction): saved first
     // next time, in order, so no event is lost.
     std::vector<incident::IncidentUpdate> m_unsaved;
+    PagingRunner* m_paging = nullptr;
 };
 
 }  // namespace tocsin::app

@@ -95,6 +95,24 @@ SelfMetrics::SelfMetrics() : m_registry(std::make_shared<prometheus::Registry>()
                               .Help("Incident changes kept in memory because the database refused them; retried every round.")
                               .Register(*m_registry)
                               .Add({});
+    m_page_attempts = &prometheus::BuildCounter()
+                           .Name("tocsin_page_attempts_total")
+                           .Help("Page delivery attempts by channel and outcome (sent, pending: retried, failed).")
+                           .Register(*m_registry);
+}
+
+void SelfMetrics::heartbeat(bool ok) {
+    if (m_heartbeats == nullptr) {
+        m_heartbeats = &prometheus::BuildCounter()
+                            .Name("tocsin_heartbeats_total")
+                            .Help("Dead man's switch calls by outcome (ok, failed).")
+                            .Register(*m_registry);
+    }
+    m_heartbeats->Add({{"outcome", ok ? "ok" : "failed"}}).Increment();
+}
+
+void SelfMetrics::page_attempt(const std::string& channel, const std::string& outcome) {
+    m_page_attempts->Add({{"channel", channel}, {"outcome", outcome}}).Increment();
 }
 
 void SelfMetrics::open_incidents(const std::vector<incident::Incident>& open) {

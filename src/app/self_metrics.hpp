@@ -50,6 +50,11 @@ public:
     // failed commit (0 once saved).
     void incident_events_saved(const std::vector<incident::IncidentUpdate>& updates);
     void incident_updates_unsaved(std::size_t count);
+    // A page delivery attempt finished: outcome "sent", "pending" (retried)
+    // or "failed".
+    void page_attempt(const std::string& channel, const std::string& outcome);
+    // The dead man's switch: the last heartbeat's outcome and time.
+    void heartbeat(bool ok);
 
 private:
     std::shared_ptr<prometheus::Registry> m_registry;
@@ -72,6 +77,8 @@ private:
     prometheus::Family<prometheus::Counter>* m_rule_evaluations = nullptr;
     prometheus::Family<prometheus::Counter>* m_rule_failures = nullptr;
     prometheus::Histogram* m_rule_duration = nullptr;
+    prometheus::Family<prometheus::Counter>* m_page_attempts = nullptr;
+    prometheus::Family<prometheus::Counter>* m_heartbeats = nullptr;
     prometheus::Gauge* m_alerts_pending = nullptr;
     prometheus::Gauge* m_alerts_firing = nullptr;
     prometheus::Family<prometheus::Gauge>* m_incidents = nullptr;

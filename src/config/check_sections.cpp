@@ -9,9 +9,6 @@
 #include "tocsin/core/labels.hpp"
 
 namespace tocsin::config {
-namespace {
-
-constexpr Duration k_default_timeout = std::chrono::seconds(10);
 
 void read_tls(TableReader& parent, TlsConfig& out) {
     const toml::table* table = parent.table("tls");
@@ -28,21 +25,6 @@ void read_tls(TableReader& parent, TlsConfig& out) {
     r.finish();
 }
 
-// Label names must be valid and not collide with the ones tocsin sets itself.
-void read_labels(TableReader& r, std::initializer_list<std::string_view> reserved, StringPairs& out) {
-    if (!r.string_map("labels", out)) return;
-    for (const auto& [name, value] : out) {
-        if (!is_valid_label_name(name)) {
-            r.error_in("labels", name, "invalid label name (use [a-zA-Z_][a-zA-Z0-9_]*)");
-        } else if (name.starts_with("__")) {
-            r.error_in("labels", name, "label names starting with __ are reserved");
-        } else if (std::find(reserved.begin(), reserved.end(), name) != reserved.end()) {
-            r.error_in("labels", name, "\"" + name + "\" is set by tocsin and cannot be configured");
-        }
-    }
-}
-
-// http(s)://host[:port]/path, as the HTTP client accepts it.
 bool check_http_url(TableReader& r, std::string_view key, const std::string& url) {
     auto parsed = boost::urls::parse_uri(url);
     if (!parsed) {
@@ -58,6 +40,24 @@ bool check_http_url(TableReader& r, std::string_view key, const std::string& url
         return false;
     }
     return true;
+}
+
+namespace {
+
+constexpr Duration k_default_timeout = std::chrono::seconds(10);
+
+// Label names must be valid and not collide with the ones tocsin sets itself.
+void read_labels(TableReader& r, std::initializer_list<std::string_view> reserved, StringPairs& out) {
+    if (!r.string_map("labels", out)) return;
+    for (const auto& [name, value] : out) {
+        if (!is_valid_label_name(name)) {
+            r.error_in("labels", name, "invalid label name (use [a-zA-Z_][a-zA-Z0-9_]*)");
+        } else if (name.starts_with("__")) {
+            r.error_in("labels", name, "label names starting with __ are reserved");
+        } else if (std::find(reserved.begin(), reserved.end(), name) != reserved.end()) {
+            r.error_in("labels", name, "\"" + name + "\" is set by tocsin and cannot be configured");
+        }
+    }
 }
 
 void read_timeouts(TableReader& r, Duration& interval, Duration& timeout) {

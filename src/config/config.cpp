@@ -1,5 +1,7 @@
 #include "tocsin/config/config.hpp"
 
+#include "tocsin/core/duration.hpp"
+
 namespace tocsin::config {
 
 std::string ApiConfig::listen() const {
@@ -42,6 +44,16 @@ std::string to_string(const StatusRange& range) {
     if (range.min == range.max) return std::to_string(range.min);
     if (range.min % 100 == 0 && range.max == range.min + 99) return std::to_string(range.min / 100) + "xx";
     return std::to_string(range.min) + "-" + std::to_string(range.max);
+}
+
+std::string to_string(const Cadence& cadence) {
+    switch (cadence.clock) {
+        case Cadence::Clock::wall: return format_duration(cadence.length);
+        case Cadence::Clock::business_time: return format_duration(cadence.length) + " business";
+        case Cadence::Clock::business_days:
+            return std::to_string(cadence.days) + (cadence.days == 1 ? " business day" : " business days");
+    }
+    return format_duration(cadence.length);
 }
 
 }  // namespace tocsin::config

@@ -70,6 +70,12 @@ LoadResult load_string(std::string_view toml_text, const std::string& source_nam
     config.components = std::move(sections.components);
     config.maintenance = std::move(sections.maintenance);
     read_oncall_sections(root, config.people, config.schedules, config.business_hours);
+    // Tiers name schedules and people, which may come later in the file.
+    check_escalation_references(root, config.people, config.schedules);
+    read_channels(root, config.channels);
+    read_paging(root, config.paging, config.severities);
+    read_heartbeat(root, config.heartbeat);
+    read_subscribers(root, config.components, config.severities, config.subscribers);
     root.finish();
 
     sort_diagnostics(ctx.diagnostics);

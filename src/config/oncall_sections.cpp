@@ -92,6 +92,8 @@ bool domain_label(std::string_view label) {
                        [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; });
 }
 
+}  // namespace
+
 // A bare address, local@domain (RFC 5321's dot-atom local part, a host name
 // as domain); returns a problem or "".
 std::string check_email(const std::string& s) {
@@ -129,6 +131,8 @@ std::string check_email(const std::string& s) {
     }
     return {};
 }
+
+namespace {
 
 void read_person(TableReader& r, NameIndex& names, PersonConfig& p) {
     r.require("name");

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "tocsin/config/config.hpp"
@@ -23,6 +24,40 @@ void read_api(TableReader& root, ApiConfig& out);
 
 void read_targets(TableReader& root, std::vector<TargetConfig>& out);
 void read_scrapes(TableReader& root, std::vector<ScrapeConfig>& out);
+// A `tls` sub-table (ca_file, cert_file + key_file, server_name,
+// insecure_skip_verify) of `parent`'s table: [[target]], [[scrape]] and the
+// [channel.*] tables (check_sections.cpp).
+void read_tls(TableReader& parent, TlsConfig& out);
+// http(s)://host[:port]/path, as the HTTP client accepts it; reports at `key`.
+bool check_http_url(TableReader& r, std::string_view key, const std::string& url);
+
+// A bare address, local@domain ([[person]] email, [channel.email] from);
+// returns a problem or "" (oncall_sections.cpp).
+std::string check_email(const std::string& address);
+
+// ---- paging (paging_sections.cpp) ----
+
+// "30m" (wall time), "4 business hours", "1.5 business hours", "4h business"
+// (open business time) or "1 business day", "5 business days"; an error
+// message (naming what was written and the accepted forms) otherwise.
+std::variant<Cadence, std::string> parse_cadence(std::string_view text);
+// A cadence under `key`; false when absent or bad (reported at the value).
+bool read_cadence(TableReader& r, std::string_view key, Cadence& out);
+// The paging keys of one [severity.NAME] table: escalation, ack_within,
+// repeat, repage_every, update_every, resolve_within, channels, hours.
+// Schedule and person names are checked later, by check_escalation_references.
+void read_severity_paging(TableReader& r, SeverityConfig& tier);
+// Every [[severity.NAME.escalation]] schedule and person must be declared
+// ([[schedule]] and [[person]] are read after the tiers, anywhere in the file).
+void check_escalation_references(TableReader& root, const std::vector<PersonConfig>& people,
+                                 const std::vector<ScheduleConfig>& schedules);
+void read_channels(TableReader& root, ChannelsConfig& out);  // [channel.*]
+void read_paging(TableReader& root, PagingConfig& out, const std::vector<SeverityConfig>& tiers);  // [paging]
+void read_heartbeat(TableReader& root, HeartbeatConfig& out);  // [heartbeat]
+// [[subscribers]]: components and severities must exist.
+void read_subscribers(TableReader& root, const std::vector<ComponentConfig>& components,
+                      const std::vector<SeverityConfig>& tiers, std::vector<SubscribersConfig>& out);
+
 // [rules] (rule engine settings) and [[rule]] (alerting rules, read_rules in
 // rule_reader.hpp): rule_sections.cpp.
 void read_rules_section(TableReader& root, RulesConfig& out);

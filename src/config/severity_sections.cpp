@@ -71,6 +71,7 @@ bool read_severity(TableReader& r, SeverityConfig& tier) {
     r.string("description", tier.description, false);
     r.boolean("page", tier.page);
     read_auto_resolve(r, tier.auto_resolve_after);
+    read_severity_paging(r, tier);
     return rank_ok;
 }
 
@@ -95,14 +96,45 @@ void check_incidents_tier(TableReader* r, LoadContext& ctx, std::string_view key
 }  // namespace
 
 std::vector<SeverityConfig> default_severities() {
-    const auto half_hour = std::optional<Duration>(std::chrono::minutes(30));
-    return {
-        SeverityConfig{"P0", 0, "major outage", "customer data loss or exposure", true, half_hour},
-        SeverityConfig{"P1", 1, "major outage", "ingest or alarm path down: a critical service failing", true,
-                       half_hour},
-        SeverityConfig{"P2", 2, "degraded performance", "degraded but functional", true, half_hour},
-        SeverityConfig{"declassified", 3, "operational", "not severe: recorded, never paged", false, half_hour},
+    using namespace std::chrono_literals;
+    // The cadence of seed 004's response timelines: acknowledge within 30
+    // minutes (P0, P1) or 4 business hours (P2); status updates hourly (P0,
+    // P1) or once per business day (P2); resolution within 8 business hours
+    // (P1) or 5 business days (P2). P2 pages by email during business hours.
+    auto tier = [](std::string name, std::int64_t rank, std::string status, std::string description) {
+        SeverityConfig t;
+        t.name = std::move(name);
+        t.rank = rank;
+        t.status = std::move(status);
+        t.description = std::move(description);
+        t.auto_resolve_after = 30min;
+        return t;
     };
+    SeverityConfig p0 = tier("P0", 0, "major outage", "customer data loss or exposure");
+    p0.ack_within = Cadence::wall(30min);
+    p0.repage_every = 5min;
+    p0.update_every = Cadence::wall(1h);
+    p0.channels = {"telegram", "email"};
+    p0.hours = PagingHours::always;
+
+    SeverityConfig p1 = tier("P1", 1, "major outage", "ingest or alarm path down: a critical service failing");
+    p1.ack_within = Cadence::wall(30min);
+    p1.update_every = Cadence::wall(1h);
+    p1.resolve_within = Cadence::business(8h);
+    p1.channels = {"telegram", "email"};
+    p1.hours = PagingHours::always;
+
+    SeverityConfig p2 = tier("P2", 2, "degraded performance", "degraded but functional");
+    p2.ack_within = Cadence::business(4h);
+    p2.update_every = Cadence::business_days_of(1);
+    p2.resolve_within = Cadence::business_days_of(5);
+    p2.channels = {"email"};
+    p2.hours = PagingHours::business;
+
+    SeverityConfig declassified = tier("declassified", 3, "operational", "not severe: recorded, never paged");
+    declassified.page = false;
+
+    return {std::move(p0), std::move(p1), std::move(p2), std::move(declassified)};
 }
 
 std::string severity_choices(const std::vector<SeverityConfig>& tiers) {

@@ -116,6 +116,75 @@ toml::table rule_table(const RuleConfig& r) {
 toml::table severity_table(const SeverityConfig& s) {
     toml::table out{{"rank", s.rank}, {"status", s.status}, {"description", s.description}, {"page", s.page}};
     out.insert("auto_resolve_after", s.auto_resolve_after ? format_duration(*s.auto_resolve_after) : "never");
+    out.insert("ack_within", to_string(s.ack_within));
+    out.insert("repeat", s.repeat);
+    if (s.repage_every) out.insert("repage_every", format_duration(*s.repage_every));
+    if (s.update_every) out.insert("update_every", to_string(*s.update_every));
+    if (s.resolve_within) out.insert("resolve_within", to_string(*s.resolve_within));
+    out.insert("channels", string_array(s.channels));
+    out.insert("hours", s.hours == PagingHours::business ? "business" : "always");
+    if (s.auto_publish) out.insert("auto_publish", true);
+    if (!s.escalation.empty()) {
+        toml::array levels;
+        for (const auto& level : s.escalation) {
+            toml::table t;
+            if (!level.schedules.empty()) t.insert("schedules", string_array(level.schedules));
+            if (!level.people.empty()) t.insert("people", string_array(level.people));
+            if (level.after && &level != &s.escalation.front()) t.insert("after", to_string(*level.after));
+            levels.push_back(std::move(t));
+        }
+        out.insert("escalation", std::move(levels));
+    }
+    return out;
+}
+
+// A channel's tls table only when something differs from the system CAs.
+void put_tls(toml::table& table, const TlsConfig& tls) {
+    if (tls != TlsConfig{}) table.insert("tls", tls_table(tls));
+}
+
+toml::table email_table(const EmailChannelConfig& e) {
+    toml::table out{{"host", e.host}, {"port", static_cast<std::int64_t>(e.port)}, {"security", e.security}};
+    if (e.insecure_local_relay) out.insert("insecure_local_relay", true);
+    put_tls(out, e.tls);
+    if (!e.username.empty()) out.insert("username", e.username);
+    put_secret(out, "password", e.password);
+    out.insert("auth", e.auth);
+    if (e.allow_plain_auth_without_tls) out.insert("allow_plain_auth_without_tls", true);
+    out.insert("from", e.from);
+    out.insert("from_name", e.from_name);
+    out.insert("helo_name", e.helo_name);
+    out.insert("connect_timeout", format_duration(e.connect_timeout));
+    out.insert("command_timeout", format_duration(e.command_timeout));
+    out.insert("send_timeout", format_duration(e.send_timeout));
+    return out;
+}
+
+toml::array id_array(const std::vector<std::int64_t>& ids) {
+    toml::array a;
+    for (auto id : ids) a.push_back(id);
+    return a;
+}
+
+toml::table telegram_table(const TelegramChannelConfig& t) {
+    toml::table out{{"api_url", t.api_url}};
+    put_secret(out, "bot_token", t.bot_token);
+    put_tls(out, t.tls);
+    put_secret(out, "callback_key", t.callback_key);
+    if (!t.allowed_chat_ids.empty()) out.insert("allowed_chat_ids", id_array(t.allowed_chat_ids));
+    if (!t.allowed_user_ids.empty()) out.insert("allowed_user_ids", id_array(t.allowed_user_ids));
+    out.insert("poll_updates", t.poll_updates);
+    out.insert("poll_timeout", format_duration(t.poll_timeout));
+    out.insert("request_timeout", format_duration(t.request_timeout));
+    return out;
+}
+
+toml::table webhook_table(const WebhookChannelConfig& w) {
+    toml::table out{{"url", w.url}};
+    put_secret(out, "secret", w.secret);
+    if (!w.headers.empty()) out.insert("headers", pairs_table(w.headers));
+    put_tls(out, w.tls);
+    out.insert("timeout", format_duration(w.timeout));
     return out;
 }
 
@@ -221,6 +290,56 @@ std::string to_toml(const Config& c) {
         root.insert("maintenance", std::move(windows));
     }
     write_oncall_sections(c, root);
+    toml::table channels;
+    if (c.channels.email) channels.insert("email", email_table(*c.channels.email));
+    if (c.channels.telegram) channels.insert("telegram", telegram_table(*c.channels.telegram));
+    if (c.channels.webhook) channels.insert("webhook", webhook_table(*c.channels.webhook));
+    if (!channels.empty()) root.insert("channel", std::move(channels));
+    toml::table paging{
+        {"retry_base", format_duration(c.paging.retry_base)},
+        {"retry_cap", format_duration(c.paging.retry_cap)},
+        {"max_attempts", c.paging.max_attempts},
+        {"max_in_flight", static_cast<std::int64_t>(c.paging.max_in_flight)},
+        {"digest_after", static_cast<std::int64_t>(c.paging.digest_after)},
+        {"public_url", c.paging.public_url},
+        {"ack_link_ttl", format_duration(c.paging.ack_link_ttl)},
+        {"channel_failure_after", format_duration(c.paging.channel_failure_after)},
+    };
+    if (!c.paging.channel_failure_severity.empty()) {
+        paging.insert("channel_failure_severity", c.paging.channel_failure_severity);
+    }
+    put_secret(paging, "link_key", c.paging.link_key);
+    root.insert("paging", std::move(paging));
+    if (!c.subscribers.empty()) {
+        toml::array list;
+        for (const auto& sub : c.subscribers) {
+            toml::table t{{"name", sub.name}};
+            auto strings = [](const std::vector<std::string>& v) {
+                toml::array a;
+                for (const auto& x : v) a.push_back(x);
+                return a;
+            };
+            if (!sub.components.empty()) t.insert("components", strings(sub.components));
+            if (!sub.severities.empty()) t.insert("severities", strings(sub.severities));
+            if (!sub.emails.empty()) t.insert("emails", strings(sub.emails));
+            if (!sub.telegram_chats.empty()) {
+                toml::array a;
+                for (auto id : sub.telegram_chats) a.push_back(id);
+                t.insert("telegram_chats", std::move(a));
+            }
+            list.push_back(std::move(t));
+        }
+        root.insert("subscribers", std::move(list));
+    }
+    if (!c.heartbeat.url.empty()) {
+        toml::table heartbeat{
+            {"url", c.heartbeat.url},
+            {"interval", format_duration(c.heartbeat.interval)},
+            {"timeout", format_duration(c.heartbeat.timeout)},
+        };
+        if (c.heartbeat.tls != TlsConfig{}) heartbeat.insert("tls", tls_table(c.heartbeat.tls));
+        root.insert("heartbeat", std::move(heartbeat));
+    }
 
     std::ostringstream out;
     out << toml::toml_formatter(root) << '\n';

@@ -103,6 +103,8 @@ const char* describe(EventKind kind) {
             return "Page sent";
         case EventKind::page_failed:
             return "Page failed";
+        case EventKind::escalated:
+            return "Escalated";
     }
     return "Event";
 }

@@ -1,8 +1,12 @@
 #include "tocsin/net/http_client.hpp"
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -20,6 +24,9 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 #include <ctime>
+#include <limits>
+
+#include "tocsin/core/ascii.hpp"
 
 namespace tocsin::net {
 
@@ -48,10 +55,19 @@ const char* to_string(FailureReason reason) noexcept {
     return "unknown";
 }
 
+std::optional<std::string> HttpClientResult::header(std::string_view name) const {
+    for (const auto& [k, v] : headers) {
+        if (ascii_iequals(k, name)) return v;
+    }
+    return std::nullopt;
+}
+
 namespace {
 
 constexpr auto k_nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint32_t k_header_limit = 64 * 1024;
+// Interim (1xx) responses skipped before the final one; Go's client allows 5.
+constexpr int k_max_interim_responses = 8;
 
 double since(steady::time_point t) { return std::chrono::duration<double>(steady::now() - t).count(); }
 
@@ -59,6 +75,7 @@ double since(steady::time_point t) { return std::chrono::duration<double>(steady
 struct Failure {
     FailureReason reason;
     std::string detail;
+    bool certificate_rejected = false;
 };
 
 FailureReason classify(const error_code& ec, FailureReason fallback) {
@@ -177,12 +194,16 @@ asio::awaitable<beast::tcp_stream> connect(const std::vector<tcp::endpoint>& end
     co_return stream;
 }
 
-// Writes the request and reads the response on an established stream.
 // Like http::string_body for reading, but appends each piece instead of
 // resizing (which zero-fills) and then copying: a 12 MB metrics page would
-// otherwise be written twice.
+// otherwise be written twice. With a cap (truncate_body), the bytes past it
+// are dropped and the read stops with body_limit, `cut` set.
 struct AppendingStringBody {
-    using value_type = std::string;
+    struct value_type {
+        std::string data;
+        std::uint64_t cap = std::numeric_limits<std::uint64_t>::max();
+        bool cut = false;
+    };
 
     class reader {
     public:
@@ -193,19 +214,27 @@ struct AppendingStringBody {
             // The parser has checked the length against the body limit; a
             // claimed length is still not trusted beyond a sane first reserve.
             constexpr std::uint64_t k_max_reserve = 256ULL << 20;
-            if (length) m_body.reserve(static_cast<std::size_t>(std::min(*length, k_max_reserve)));
+            if (length) m_body.data.reserve(static_cast<std::size_t>(std::min({*length, k_max_reserve, m_body.cap})));
             ec = {};
         }
 
         template <class ConstBufferSequence>
         std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+            ec = {};
             std::size_t n = 0;
             for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
                 asio::const_buffer b = *it;
-                m_body.append(static_cast<const char*>(b.data()), b.size());
+                const std::uint64_t have = m_body.data.size();
+                const std::uint64_t room = m_body.cap > have ? m_body.cap - have : 0;
+                const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(room, b.size()));
+                m_body.data.append(static_cast<const char*>(b.data()), take);
                 n += b.size();
+                if (take < b.size()) {
+                    m_body.cut = true;
+                    ec = http::error::body_limit;
+                    return n;
+                }
             }
-            ec = {};
             return n;
         }
 
@@ -216,6 +245,7 @@ struct AppendingStringBody {
     };
 };
 
+// Writes the request and reads the response on an established stream.
 template <typename Stream>
 asio::awaitable<void> exchange(Stream& stream, const HttpClientRequest& request, const std::string& method,
                                const std::string& body, const Target& t, const Deadline& deadline,
@@ -227,6 +257,8 @@ asio::awaitable<void> exchange(Stream& stream, const HttpClientRequest& request,
     req.set(http::field::host, t.host_header);
     req.set(http::field::user_agent, "tocsin");
     req.set(http::field::connection, "close");
+    // Each replaces the default above or an earlier one of the same name (a
+    // probe's bearer_token so overrides a configured Authorization).
     for (const auto& [name, value] : request.headers) req.set(name, value);
     req.body() = body;
     if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") req.prepare_payload();
@@ -241,49 +273,96 @@ asio::awaitable<void> exchange(Stream& stream, const HttpClientRequest& request,
     // Beast reads at most the buffer's free capacity (512 bytes when empty):
     // a 12 MB page would cost 24k syscalls. 64 KiB reads cost 200.
     buffer.reserve(64 * 1024);
-    http::response_parser<AppendingStringBody> parser;
-    parser.header_limit(k_header_limit);
-    parser.body_limit(request.max_body_bytes);
-    if (method == "HEAD") parser.skip(true);
-    if (auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, k_nothrow); ec) {
-        result.phases.processing += since(start);
-        throw Failure{classify(ec, FailureReason::http_protocol), "reading response headers: " + ec.message()};
+    // With truncate_body the body reader cuts at the cap, and the parser,
+    // unlimited, neither refuses a long Content-Length nor stops short of it.
+    const std::uint64_t cap =
+        request.truncate_body ? request.max_body_bytes : std::numeric_limits<std::uint64_t>::max();
+    // Beast's parsers cannot be moved, and each response needs a fresh one.
+    std::optional<http::response_parser<AppendingStringBody>> parser;
+    for (int interim = 0;; ++interim) {
+        parser.emplace();
+        parser->header_limit(k_header_limit);
+        if (request.truncate_body) {
+            parser->body_limit(boost::none);
+        } else {
+            parser->body_limit(request.max_body_bytes);
+        }
+        if (method == "HEAD") parser->skip(true);
+        if (auto [ec, n] = co_await http::async_read_header(stream, buffer, *parser, k_nothrow); ec) {
+            result.phases.processing += since(start);
+            throw Failure{classify(ec, FailureReason::http_protocol), "reading response headers: " + ec.message()};
+        }
+        // Interim responses (100 Continue, 102, 103 Early Hints) have no body
+        // and the final one follows. 101 would be the end of HTTP here.
+        const unsigned status = parser->get().result_int();
+        if (status < 100 || status > 199 || status == 101) break;
+        if (interim == k_max_interim_responses) {
+            result.phases.processing += since(start);
+            throw Failure{FailureReason::http_protocol,
+                          "more than " + std::to_string(k_max_interim_responses) + " interim (1xx) responses"};
+        }
     }
     result.phases.processing += since(start);
     start = steady::now();
-    auto& res = parser.get();
+    auto& res = parser->get();
     // result.body holds the caller's buffer from an earlier response: reusing
     // its memory spares a large page the allocator's fresh pages.
     std::string& body_out = result.body;
-    if (!parser.is_done() && parser.content_length()) {
-        // The length is known (and within the limit: the parser checked it):
-        // read straight into the body instead of through Beast's buffer,
-        // which would copy every byte once more.
-        const auto length = static_cast<std::size_t>(*parser.content_length());
+    error_code body_ec;  // the body ended early
+    if (!parser->is_done() && parser->content_length()) {
+        // The length is known (and within the limit: the parser checked it,
+        // or the cap cuts it): read straight into the body instead of
+        // through Beast's buffer, which would copy every byte once more.
+        const std::uint64_t declared = *parser->content_length();
+        const auto length = static_cast<std::size_t>(std::min(declared, cap));
         body_out.resize(length);
         const std::size_t have = std::min(buffer.size(), length);
         asio::buffer_copy(asio::buffer(body_out.data(), have), buffer.data());
         if (have < length) {
-            auto [ec, n] = co_await asio::async_read(stream, asio::buffer(body_out.data() + have, length - have), k_nothrow);
+            auto [ec, n] =
+                co_await asio::async_read(stream, asio::buffer(body_out.data() + have, length - have), k_nothrow);
             if (ec) {
-                result.phases.transfer += since(start);
-                body_out.clear();
-                throw Failure{classify(ec, FailureReason::http_protocol), "reading response body: " + ec.message()};
+                body_ec = ec;
+                body_out.resize(have + n);
             }
+        }
+        if (!body_ec && length < declared) {
+            result.body_truncated = true;
+            result.detail =
+                "response body cut at " + std::to_string(length) + " of " + std::to_string(declared) + " bytes";
         }
     } else {
-        res.body() = std::move(body_out);
-        res.body().clear();
-        if (!parser.is_done()) {
-            if (auto [ec, n] = co_await http::async_read(stream, buffer, parser, k_nothrow); ec) {
-                result.phases.transfer += since(start);
-                throw Failure{classify(ec, FailureReason::http_protocol), "reading response body: " + ec.message()};
+        res.body().data = std::move(body_out);
+        res.body().data.clear();
+        res.body().cap = cap;
+        if (!parser->is_done()) {
+            auto [ec, n] = co_await http::async_read(stream, buffer, *parser, k_nothrow);
+            if (res.body().cut) {
+                result.body_truncated = true;
+                result.detail = "response body cut at " + std::to_string(cap) + " bytes";
+            } else if (ec) {
+                body_ec = ec;
             }
         }
-        body_out = std::move(res.body());
+        body_out = std::move(res.body().data);
     }
     result.phases.transfer += since(start);
+    if (body_ec) {
+        // Over the limit without truncate_body is body_too_large, always.
+        if (!request.keep_partial_body || body_ec == http::error::body_limit) {
+            body_out.clear();
+            throw Failure{classify(body_ec, FailureReason::http_protocol),
+                          "reading response body: " + body_ec.message()};
+        }
+        result.body_truncated = true;
+        result.detail = "response body incomplete: " + body_ec.message();
+    }
     result.status = static_cast<int>(res.result_int());
+    result.reason = std::string(res.reason());
+    result.headers.clear();
+    for (const auto& field : res) {
+        result.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
     result.content_type = std::string(res[http::field::content_type]);
     result.content_encoding = std::string(res[http::field::content_encoding]);
     // Kept for the redirect decision; cleared when not redirecting.
@@ -307,27 +386,47 @@ asio::awaitable<void> run_fetch(HttpClientRequest request, HttpClientResult& res
             if (!request.tls) throw Failure{FailureReason::tls, "https URL but no TLS context configured"};
             const TlsOptions& opts = request.tls->options();
             beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), request.tls->native());
-            std::string name = opts.server_name.empty() ? t.host : opts.server_name;
-            if (!is_ip_literal(name)) SSL_set_tlsext_host_name(tls.native_handle(), name.c_str());
+            SSL* native = tls.native_handle();
+            const std::string name = opts.server_name.empty() ? t.host : opts.server_name;
+            const bool ip = is_ip_literal(name);
+            if (!ip) SSL_set_tlsext_host_name(native, name.c_str());
             if (opts.insecure_skip_verify) {
                 tls.set_verify_mode(ssl::verify_none);
             } else {
                 tls.set_verify_mode(ssl::verify_peer);
-                tls.set_verify_callback(ssl::host_name_verification(name));
+                // OpenSSL's own name check (not a verify callback), so a
+                // mismatch shows in the verify result like any other
+                // verification failure. No partial wildcards ("w*.example.com"),
+                // as in browsers and Go.
+                X509_VERIFY_PARAM* param = SSL_get0_param(native);
+                X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+                const int set = ip ? X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str())
+                                   : X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size());
+                if (set != 1) {
+                    throw Failure{FailureReason::tls, "cannot verify a certificate for \"" + name + "\"", true};
+                }
             }
             beast::get_lowest_layer(tls).expires_after(deadline.left(request.tls_timeout));
             auto start = steady::now();
             auto [ec] = co_await tls.async_handshake(ssl::stream_base::client, k_nothrow);
             result.phases.tls += since(start);
             if (ec) {
-                std::string why = ec.message();
-                long verify = SSL_get_verify_result(tls.native_handle());
-                if (verify != X509_V_OK) why = X509_verify_cert_error_string(verify);
+                // Our verification of the server's certificate failed: the
+                // verify result says why (SSL_R_CERTIFICATE_VERIFY_FAILED
+                // alone, should the result be unset, still says that it did).
+                const long verify = SSL_get_verify_result(native);
+                const bool verify_failed =
+                    ec.category() == asio::error::get_ssl_category() &&
+                    ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
+                if (!opts.insecure_skip_verify && (verify != X509_V_OK || verify_failed)) {
+                    const std::string why = verify != X509_V_OK ? X509_verify_cert_error_string(verify) : ec.message();
+                    throw Failure{FailureReason::tls, "certificate verification failed: " + why, true};
+                }
                 FailureReason reason = classify(ec, FailureReason::tls);
                 if (reason != FailureReason::timeout) reason = FailureReason::tls;
-                throw Failure{reason, "TLS handshake failed: " + why};
+                throw Failure{reason, "TLS handshake failed: " + ec.message()};
             }
-            result.earliest_cert_expiry = earliest_expiry(tls.native_handle());
+            result.earliest_cert_expiry = earliest_expiry(native);
             co_await exchange(tls, request, method, body, t, deadline, result);
         } else {
             co_await exchange(stream, request, method, body, t, deadline, result);
@@ -355,7 +454,11 @@ asio::awaitable<void> run_fetch(HttpClientRequest request, HttpClientResult& res
         current = std::move(next);
         ++result.redirects;
         result.status = 0;
+        result.reason.clear();
+        result.headers.clear();
         result.body.clear();
+        result.body_truncated = false;
+        result.detail.clear();
     }
 }
 
@@ -373,6 +476,7 @@ void http_fetch(asio::io_context& io, HttpClientRequest request, HttpClientCallb
             } catch (const Failure& f) {
                 result.failure = f.reason;
                 result.detail = f.detail;
+                result.certificate_rejected = f.certificate_rejected;
             } catch (const std::exception& e) {
                 result.failure = FailureReason::http_protocol;
                 result.detail = e.what();

@@ -242,6 +242,17 @@ Status insert_event(Statement& stmt, const IncidentEvent& e) {
 }  // namespace
 
 Result<std::vector<IncidentEvent>> IncidentRepository::save(const std::vector<IncidentUpdate>& updates) {
+    return write(updates, true);
+}
+
+Result<std::vector<IncidentEvent>> IncidentRepository::append_events(const std::vector<IncidentEvent>& events) {
+    IncidentUpdate update;  // its incident row is not written
+    update.events = events;
+    return write({update}, false);
+}
+
+Result<std::vector<IncidentEvent>> IncidentRepository::write(const std::vector<IncidentUpdate>& updates,
+                                                             bool upsert_rows) {
     auto savepoint = Savepoint::begin(*m_db);
     if (!savepoint) return std::move(savepoint).error();
 
@@ -284,7 +295,9 @@ Result<std::vector<IncidentEvent>> IncidentRepository::save(const std::vector<In
 
     std::vector<IncidentEvent> appended;
     for (const IncidentUpdate& update : updates) {
-        if (auto status = upsert_incident(*upsert, update.incident); !status) return std::move(status).error();
+        if (upsert_rows) {
+            if (auto status = upsert_incident(*upsert, update.incident); !status) return std::move(status).error();
+        }
         for (const IncidentEvent& event : update.events) {
             IncidentEvent stored = event;
             stored.id = ++last_id;

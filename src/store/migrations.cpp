@@ -213,8 +213,38 @@ constexpr std::string_view k_v4_outbox_remote_id = R"sql(
 ALTER TABLE outbox ADD COLUMN remote_id TEXT;
 )sql";
 
-constexpr std::array<std::string_view, 4> k_migrations{k_v1_initial, k_v2_health, k_v3_incidents,
-                                                       k_v4_outbox_remote_id};
+// Version 5: where each incident's paging stands (escalation level, re-pages,
+// reminders; paging/paging_policy.hpp), and named values such as the
+// Telegram update offset (issue 6).
+constexpr std::string_view k_v5_paging = R"sql(
+CREATE TABLE incident_paging (
+    incident_id      INTEGER PRIMARY KEY REFERENCES incidents(id),
+    cycle            INTEGER NOT NULL,
+    tier             TEXT NOT NULL,
+    level            INTEGER NOT NULL,
+    level_started_ms INTEGER NOT NULL,
+    repages          INTEGER NOT NULL,
+    paged            TEXT NOT NULL,   -- JSON array of person names
+    last_update_ms   INTEGER,
+    update_reminders INTEGER NOT NULL,
+    resolve_notified INTEGER NOT NULL,
+    published        INTEGER NOT NULL,  -- subscribers were told the incident is known
+    publish_reminded INTEGER NOT NULL,
+    closed           INTEGER NOT NULL
+);
+CREATE INDEX incident_paging_open ON incident_paging (closed);
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+-- Storm control: pages sent together as one digest point at its lead row
+-- (the lowest id, pointing at itself); NULL for a page sent on its own.
+ALTER TABLE outbox ADD COLUMN digest_of INTEGER REFERENCES outbox(id);
+CREATE INDEX outbox_by_digest ON outbox (digest_of);
+)sql";
+
+constexpr std::array<std::string_view, 5> k_migrations{k_v1_initial, k_v2_health, k_v3_incidents,
+                                                       k_v4_outbox_remote_id, k_v5_paging};
 static_assert(k_migrations.size() == k_latest_schema_version,
               "add the script to k_migrations and bump k_latest_schema_version together");
 

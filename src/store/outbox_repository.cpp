@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view k_columns =
     "id, incident_id, event_id, channel, recipient, idempotency_key, payload, state, attempts, next_attempt_at, "
-    "last_error, created_at, sent_at, remote_id";
+    "last_error, created_at, sent_at, remote_id, digest_of";
 
 std::string select_rows(std::string_view where_and_order) {
     return "SELECT " + std::string(k_columns) + " FROM outbox " + std::string(where_and_order);
@@ -38,6 +38,7 @@ OutboxRow read_row(const Statement& stmt) {
     r.created_at = stmt.column_time(11);
     if (!stmt.column_is_null(12)) r.sent_at = stmt.column_time(12);
     r.remote_id = stmt.column_text(13);
+    r.digest_of = stmt.column_is_null(14) ? 0 : stmt.column_int64(14);
     return r;
 }
 
@@ -73,6 +74,18 @@ Status expect_changed(Result<std::int64_t> changed, std::int64_t id, std::string
                                                          " is not pending or sending; cannot " + std::string(what));
     }
     return Ok{};
+}
+
+bool read_int64(const boost::json::value& v, std::int64_t& out) {
+    if (v.is_int64()) {
+        out = v.as_int64();
+        return true;
+    }
+    if (v.is_uint64() && v.as_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        out = static_cast<std::int64_t>(v.as_uint64());
+        return true;
+    }
+    return false;
 }
 
 std::int64_t sql_limit(std::size_t limit) {
@@ -189,6 +202,55 @@ Result<std::optional<TimePoint>> OutboxRepository::next_due() {
     if (!row) return std::move(row).error();
     if (!*row || stmt->column_is_null(0)) return std::optional<TimePoint>{};
     return std::optional<TimePoint>(stmt->column_time(0));
+}
+
+Result<std::vector<OutboxRow>> OutboxRepository::digestible(std::string_view channel, std::string_view recipient,
+                                                            TimePoint now, std::size_t limit) {
+    auto stmt = m_db->prepare(select_rows(
+        "AS o WHERE o.state = 'pending' AND o.channel = ?1 AND o.recipient = ?2 AND o.next_attempt_at <= ?3 "
+        "AND o.incident_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.incident_id = o.incident_id "
+        "AND e.channel = o.channel AND e.recipient = o.recipient AND e.state = 'pending' AND e.id < o.id) "
+        "ORDER BY o.next_attempt_at, o.id LIMIT ?4"));
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, channel).bind(2, recipient).bind(3, now).bind(4, sql_limit(limit));
+    return read_rows(*stmt);
+}
+
+Result<std::int64_t> OutboxRepository::mark_digest(std::int64_t lead, std::span<const std::int64_t> ids) {
+    auto stmt = m_db->prepare("UPDATE outbox SET digest_of = ?1 WHERE id = ?2 AND state IN ('pending', 'sending')");
+    if (!stmt) return std::move(stmt).error();
+    std::int64_t changed = 0;
+    for (std::int64_t id : ids) {
+        stmt->reset();
+        stmt->bind(1, lead).bind(2, id);
+        auto n = run_update(*m_db, *stmt);
+        if (!n) return std::move(n).error();
+        changed += *n;
+    }
+    return changed;
+}
+
+Result<std::vector<OutboxRow>> OutboxRepository::digest_rows(std::int64_t lead_id) {
+    auto stmt = m_db->prepare(select_rows("WHERE digest_of = ?1 ORDER BY id"));
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, lead_id);
+    return read_rows(*stmt);
+}
+
+Result<std::vector<std::int64_t>> OutboxRepository::digest_incidents(std::int64_t lead_id) {
+    auto stmt = m_db->prepare(
+        "SELECT incident_id FROM outbox WHERE digest_of = ?1 AND incident_id IS NOT NULL "
+        "GROUP BY incident_id ORDER BY min(id)");
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, lead_id);
+    std::vector<std::int64_t> ids;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) return std::move(row).error();
+        if (!*row) break;
+        ids.push_back(stmt->column_int64(0));
+    }
+    return ids;
 }
 
 Result<bool> OutboxRepository::mark_sending(std::int64_t id) {
@@ -348,6 +410,15 @@ std::string notification_to_json(const notify::Notification& n) {
     o["subject"] = n.subject;
     o["text"] = n.text;
     o["actionable"] = n.actionable;
+    if (!n.digest.empty()) {
+        o["digest_id"] = n.digest_id;
+        boost::json::array items;
+        for (const auto& item : n.digest) {
+            items.push_back(boost::json::object{
+                {"incident_id", item.incident_id}, {"subject", item.subject}, {"actionable", item.actionable}});
+        }
+        o["digest"] = std::move(items);
+    }
     return boost::json::serialize(o);
 }
 
@@ -376,17 +447,33 @@ Result<notify::Notification> notification_from_json(std::string_view json) {
     if (auto e = text("subject", n.subject, true)) return std::move(*e);
     if (auto e = text("text", n.text, true)) return std::move(*e);
     if (const boost::json::value* v = o.if_contains("incident_id")) {
-        if (v->is_int64())
-            n.incident_id = v->as_int64();
-        else if (v->is_uint64() &&
-                 v->as_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-            n.incident_id = static_cast<std::int64_t>(v->as_uint64());
-        else
-            return fail("incident_id is not an integer within 64 bits");
+        if (!read_int64(*v, n.incident_id)) return fail("incident_id is not an integer within 64 bits");
     }
     if (const boost::json::value* v = o.if_contains("actionable")) {
         if (!v->is_bool()) return fail("actionable is not a boolean");
         n.actionable = v->as_bool();
+    }
+    if (const boost::json::value* v = o.if_contains("digest_id")) {
+        if (!read_int64(*v, n.digest_id)) return fail("digest_id is not an integer within 64 bits");
+    }
+    if (const boost::json::value* v = o.if_contains("digest")) {
+        if (!v->is_array()) return fail("digest is not an array");
+        for (const boost::json::value& entry : v->as_array()) {
+            const boost::json::object* item = entry.if_object();
+            if (item == nullptr) return fail("a digest item is not an object");
+            notify::DigestItem d;
+            const boost::json::value* id = item->if_contains("incident_id");
+            if (id == nullptr || !read_int64(*id, d.incident_id))
+                return fail("a digest item's incident_id is missing or not an integer within 64 bits");
+            const boost::json::value* subject = item->if_contains("subject");
+            if (subject == nullptr || !subject->is_string()) return fail("a digest item's subject is not a string");
+            d.subject = std::string(subject->as_string());
+            if (const boost::json::value* a = item->if_contains("actionable")) {
+                if (!a->is_bool()) return fail("a digest item's actionable is not a boolean");
+                d.actionable = a->as_bool();
+            }
+            n.digest.push_back(std::move(d));
+        }
     }
     return n;
 }

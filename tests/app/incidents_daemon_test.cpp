@@ -13,11 +13,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "daemon_process.hpp"
 #include "fake_target.hpp"
 #include "test_support.hpp"
 
 using namespace std::chrono_literals;
-using tocsin::test::daemon_config;
+using IncidentDaemon = tocsin::test::DaemonProcess;
 using tocsin::test::FakeResponse;
 using tocsin::test::FakeTarget;
 using tocsin::test::http_get;
@@ -29,92 +30,6 @@ using tocsin::test::TempDir;
 using tocsin::test::wait_for_log;
 
 namespace {
-
-const std::string k_token = "s3cret-token-for-tests";
-
-class IncidentDaemon {
-public:
-    IncidentDaemon(TempDir& dir, const std::string& config) : m_dir(dir) {
-        m_port = tocsin::test::free_port();
-        dir.write("api-token", k_token + "\n");
-        ::chmod(dir.file("api-token").c_str(), 0600);  // tocsin refuses secrets others can read
-        dir.write("tocsin.toml", daemon_config(dir, m_port, "token_file = \"" + dir.file("api-token") + "\"\n") + config);
-    }
-
-    void start() {
-        ++m_runs;
-        m_log = m_dir.file("run" + std::to_string(m_runs) + ".log");
-        m_notify = std::make_unique<NotifySocket>(m_dir.file("notify" + std::to_string(m_runs) + ".sock"));
-        m_process = std::make_unique<Process>(
-            std::vector<std::string>{TOCSIN_BINARY, "run", "--config", m_dir.file("tocsin.toml")},
-            std::vector<std::string>{"NOTIFY_SOCKET=" + m_notify->path()}, m_log);
-        ASSERT_TRUE(m_notify->wait_for("READY=1", 30s)) << read_file(m_log);
-    }
-
-    void kill9() {
-        m_process->signal(SIGKILL);
-        m_process->wait(10s);
-        m_process.reset();
-    }
-
-    void stop() {
-        m_process->signal(SIGTERM);
-        EXPECT_EQ(m_process->wait(10s), 0);
-        m_process.reset();
-    }
-
-    // Every incident, oldest first.
-    boost::json::array incidents() const {
-        auto r = http_get(m_port, "/api/v1/incidents?state=all");
-        if (r.status != 200) return {};
-        boost::json::array list = boost::json::parse(r.body).at("incidents").as_array();
-        std::reverse(list.begin(), list.end());  // the API lists newest first
-        return list;
-    }
-
-    // Waits until `pred` holds for the incident list; false after 20 s.
-    bool wait_for(const std::function<bool(const boost::json::array&)>& pred) const {
-        const auto deadline = std::chrono::steady_clock::now() + 20s;
-        while (std::chrono::steady_clock::now() < deadline) {
-            if (pred(incidents())) return true;
-            std::this_thread::sleep_for(25ms);
-        }
-        return false;
-    }
-
-    tocsin::test::HttpResult post(const std::string& path, const std::string& body) const {
-        return http_request(m_port, "POST", path, body,
-                            {"Authorization: Bearer " + k_token, "Content-Type: application/json"});
-    }
-
-    const std::string& log() const { return m_log; }
-    int port() const { return m_port; }
-
-    // Waits until the rule has been evaluated `n` more times.
-    bool wait_for_evaluations(double n) const {
-        auto evaluations = [&] {
-            const std::string m = http_get(m_port, "/metrics").body;
-            const std::string key = "tocsin_rule_evaluations_total{rule=\"ApiDown\"} ";
-            auto pos = m.find(key);
-            return pos == std::string::npos ? 0.0 : std::stod(m.substr(pos + key.size()));
-        };
-        const double seen = evaluations();
-        const auto deadline = std::chrono::steady_clock::now() + 20s;
-        while (evaluations() < seen + n) {
-            if (std::chrono::steady_clock::now() > deadline) return false;
-            std::this_thread::sleep_for(20ms);
-        }
-        return true;
-    }
-
-private:
-    TempDir& m_dir;
-    int m_port = 0;
-    int m_runs = 0;
-    std::string m_log;
-    std::unique_ptr<NotifySocket> m_notify;
-    std::unique_ptr<Process> m_process;
-};
 
 std::string state_of(const boost::json::array& list, std::size_t i) {
     return list.size() > i ? std::string(list[i].at("state").as_string()) : "";

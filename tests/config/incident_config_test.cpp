@@ -21,17 +21,35 @@ using testing::problems;
 
 const std::string& f = testing::k_test_file;
 
+// A tier with these incident keys and the struct's defaults for the rest
+// (the paging keys: paging_config_test.cpp).
+SeverityConfig tier(std::string name, std::int64_t rank, std::string status, std::string description, bool page,
+                    std::optional<Duration> auto_resolve_after) {
+    SeverityConfig t;
+    t.name = std::move(name);
+    t.rank = rank;
+    t.status = std::move(status);
+    t.description = std::move(description);
+    t.page = page;
+    t.auto_resolve_after = auto_resolve_after;
+    return t;
+}
+
+// `t` with the paging keys reset to the struct's defaults.
+SeverityConfig without_paging(const SeverityConfig& t) {
+    return tier(t.name, t.rank, t.status, t.description, t.page, t.auto_resolve_after);
+}
+
 // --- Defaults
 
 TEST(SeverityConfig, DefaultTiersFollowTheSeeds) {
     const auto tiers = default_severities();
     ASSERT_EQ(tiers.size(), 4u);
-    EXPECT_EQ(tiers[0], (SeverityConfig{"P0", 0, "major outage", "customer data loss or exposure", true, 30min}));
-    EXPECT_EQ(tiers[1], (SeverityConfig{"P1", 1, "major outage", "ingest or alarm path down: a critical service failing",
-                                        true, 30min}));
-    EXPECT_EQ(tiers[2], (SeverityConfig{"P2", 2, "degraded performance", "degraded but functional", true, 30min}));
-    EXPECT_EQ(tiers[3], (SeverityConfig{"declassified", 3, "operational", "not severe: recorded, never paged", false,
-                                        30min}));
+    EXPECT_EQ(without_paging(tiers[0]), tier("P0", 0, "major outage", "customer data loss or exposure", true, 30min));
+    EXPECT_EQ(without_paging(tiers[1]),
+              tier("P1", 1, "major outage", "ingest or alarm path down: a critical service failing", true, 30min));
+    EXPECT_EQ(without_paging(tiers[2]), tier("P2", 2, "degraded performance", "degraded but functional", true, 30min));
+    EXPECT_EQ(tiers[3], tier("declassified", 3, "operational", "not severe: recorded, never paged", false, 30min));
 }
 
 TEST(SeverityConfig, EmptyFileGivesTheDefaults) {
@@ -92,11 +110,11 @@ component_label = "service"
 TEST(SeverityConfig, CustomTiersReplaceTheDefaultsSortedByRank) {
     Config c = load_ok(k_custom);
     ASSERT_EQ(c.severities.size(), 4u);
-    EXPECT_EQ(c.severities[0], (SeverityConfig{"Tier 1", 0, "major outage", "global outage", true, std::nullopt}));
+    EXPECT_EQ(c.severities[0], tier("Tier 1", 0, "major outage", "global outage", true, std::nullopt));
     EXPECT_EQ(c.severities[1],
-              (SeverityConfig{"Tier 2", 1, "partial outage", "security or a critical service", true, 30min}));
-    EXPECT_EQ(c.severities[2], (SeverityConfig{"Tier 3", 2, "degraded performance", "", true, 2h}));
-    EXPECT_EQ(c.severities[3], (SeverityConfig{"Declassified", 9, "operational", "", false, 30min}));
+              tier("Tier 2", 1, "partial outage", "security or a critical service", true, 30min));
+    EXPECT_EQ(c.severities[2], tier("Tier 3", 2, "degraded performance", "", true, 2h));
+    EXPECT_EQ(c.severities[3], tier("Declassified", 9, "operational", "", false, 30min));
     EXPECT_EQ(c.incidents, (IncidentsConfig{"Tier 3", "Tier 2", {"alertname", "service", "region"}, "service"}));
     EXPECT_NE(to_toml(c).find("auto_resolve_after = 'never'"), std::string::npos) << to_toml(c);
     expect_round_trip(c);
@@ -105,7 +123,7 @@ TEST(SeverityConfig, CustomTiersReplaceTheDefaultsSortedByRank) {
 TEST(SeverityConfig, OnlyRankIsRequired) {
     Config c = load_ok("[severity.P2]\nrank = 0\n[severity.P1]\nrank = 1\n");
     ASSERT_EQ(c.severities.size(), 2u);
-    EXPECT_EQ(c.severities[0], (SeverityConfig{"P2", 0, "degraded performance", "", true, 30min}));
+    EXPECT_EQ(c.severities[0], tier("P2", 0, "degraded performance", "", true, 30min));
     EXPECT_EQ(c.severities[1].name, "P1");
 }
 

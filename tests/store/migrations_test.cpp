@@ -133,6 +133,15 @@ constexpr std::array k_seeds{
          "next_attempt_at, created_at, sent_at, remote_id) VALUES ((SELECT max(id) FROM incidents), 'telegram', "
          "'42', 'inc-2/1/telegram/42', '{}', 'sent', 1, 1700000000000, 1700000000000, 1700000001000, '1234')",
          "SELECT count(*) FROM outbox WHERE idempotency_key = 'inc-2/1/telegram/42' AND remote_id = '1234'"},
+    // Version 5: settings, and outbox rows sent as one digest.
+    Seed{5, k_latest_schema_version, "INSERT INTO settings (key, value) VALUES ('telegram.offset', '42')",
+         "SELECT count(*) FROM settings WHERE key = 'telegram.offset' AND value = '42'"},
+    Seed{5, k_latest_schema_version,
+         "INSERT INTO outbox (id, incident_id, channel, recipient, idempotency_key, payload, state, attempts, "
+         "next_attempt_at, created_at, sent_at, remote_id, digest_of) VALUES (900, (SELECT max(id) FROM incidents), "
+         "'telegram', '42', 'inc-3/1/telegram/42', '{}', 'sent', 1, 1700000000000, 1700000000000, 1700000001000, "
+         "'1235', 900)",
+         "SELECT count(*) FROM outbox WHERE idempotency_key = 'inc-3/1/telegram/42' AND digest_of = id"},
 };
 
 bool takes(const Seed& seed, int version) { return seed.since <= version && version <= seed.until; }

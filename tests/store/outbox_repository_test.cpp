@@ -1,7 +1,8 @@
 // The outbox in a real SQLite file: every transition and the ones refused,
 // duplicate idempotency keys, enqueue inside the incident's transaction,
 // ordering and limits of due(), cancelling by key prefix, threading, counts,
-// the payload's JSON, and recovery after a process died mid-delivery.
+// the payload's JSON, recovery after a process died mid-delivery, and
+// digests (which rows may go together, membership, the incidents of one).
 #include "tocsin/store/outbox_repository.hpp"
 
 #include <gtest/gtest.h>
@@ -441,6 +442,69 @@ TEST_F(OutboxRepositoryTest, CountsByStateAndRowsOfAnIncident) {
     EXPECT_EQ((*rows)[4].state, OutboxState::cancelled);
 }
 
+TEST_F(OutboxRepositoryTest, DigestibleIsEachIncidentsEarliestPendingRowDueForTheRecipient) {
+    ASSERT_TRUE(db().exec("INSERT INTO incidents (id, key, title, severity, state, impact_started_ms, detected_ms) "
+                          "VALUES (3, 'k3', 'DB down', 'P2', 'investigating', 0, 0)")
+                    .ok());
+    const std::int64_t page1 = add(entry(1, "inc-1/page-1", k_t0 + 2s));
+    const std::int64_t update1 = add(entry(1, "inc-1/update-1", k_t0));  // waits behind page-1
+    const std::int64_t page2 = add(entry(2, "inc-2/page-1", k_t0 + 1s));
+    const std::int64_t later3 = add(entry(3, "inc-3/page-1", k_t0 + 1h));       // not due
+    add(entry(2, "inc-2/page-1/42", k_t0, "telegram", "42"));                   // another chat
+    add(entry(2, "inc-2/page-1/mail", k_t0, "email", "-100123"));               // another channel
+    add(make_outbox_entry(page(0, "test-page"), "telegram", "-100123", k_t0));  // no incident
+    auto ids = [&](TimePoint now, std::size_t limit = 100) {
+        auto rows = repo().digestible("telegram", "-100123", now, limit);
+        EXPECT_TRUE(rows.ok()) << rows.error().message;
+        std::vector<std::int64_t> out;
+        if (rows.ok()) {
+            for (const auto& r : *rows) out.push_back(r.id);
+        }
+        return out;
+    };
+    EXPECT_EQ(ids(k_t0 + 5s), (std::vector<std::int64_t>{page2, page1}));  // longest due first
+    EXPECT_EQ(ids(k_t0 + 5s, 1), (std::vector<std::int64_t>{page2}));
+    EXPECT_EQ(ids(k_t0 + 1s), (std::vector<std::int64_t>{page2}));
+    EXPECT_EQ(ids(k_t0 + 2h), (std::vector<std::int64_t>{page2, page1, later3}));
+    // Once page-1 is in flight or done, its follow-up is the incident's earliest.
+    ASSERT_TRUE(*repo().mark_sending(page1));
+    EXPECT_EQ(ids(k_t0 + 5s), (std::vector<std::int64_t>{update1, page2}));
+}
+
+TEST_F(OutboxRepositoryTest, DigestMembershipAndItsIncidents) {
+    const std::int64_t a = add(entry(2, "inc-2/page-1"));
+    const std::int64_t b = add(entry(1, "inc-1/page-1"));
+    const std::int64_t c = add(entry(1, "inc-1/page-1/fallback/email/x@example.com", k_t0, "email", "x@example.com"));
+    const std::int64_t done = add(entry(2, "inc-2/page-2"));
+    ASSERT_TRUE(repo().mark_sent(done, k_t0, "9").ok());
+    const std::vector<std::int64_t> members{a, b, c, done};
+    ASSERT_TRUE(*repo().mark_sending(a));
+    auto marked = repo().mark_digest(a, members);
+    ASSERT_TRUE(marked.ok()) << marked.error().message;
+    EXPECT_EQ(*marked, 3);           // not the row already sent
+    EXPECT_EQ(row(a).digest_of, a);  // the lead points at itself
+    EXPECT_EQ(row(b).digest_of, a);
+    EXPECT_EQ(row(done).digest_of, 0);
+    auto incidents = repo().digest_incidents(a);
+    ASSERT_TRUE(incidents.ok()) << incidents.error().message;
+    EXPECT_EQ(*incidents, (std::vector<std::int64_t>{2, 1}));  // each once, in row order
+    auto rows = repo().digest_rows(a);
+    ASSERT_TRUE(rows.ok());
+    ASSERT_EQ(rows->size(), 3u);
+    EXPECT_EQ((*rows)[2].id, c);
+    EXPECT_TRUE(repo().digest_incidents(b)->empty());
+    EXPECT_TRUE(repo().digest_incidents(12345)->empty());
+    // Sent again in another digest (after a retry): the latest one counts.
+    ASSERT_TRUE(repo().schedule_retry(a, 1, k_t0, "x").ok());
+    ASSERT_EQ(*repo().mark_digest(b, std::vector<std::int64_t>{b, c}), 2);
+    EXPECT_EQ(*repo().digest_incidents(b), (std::vector<std::int64_t>{1}));
+    EXPECT_EQ(*repo().digest_incidents(a), (std::vector<std::int64_t>{2}));
+    // digest_of survives a reopen and is a real reference.
+    reopen();
+    EXPECT_EQ(row(c).digest_of, b);
+    EXPECT_FALSE(db().exec("UPDATE outbox SET digest_of = 999 WHERE id = " + std::to_string(a)).ok());
+}
+
 TEST(OutboxStates, RoundTripTheirNames) {
     for (OutboxState s :
          {OutboxState::pending, OutboxState::sending, OutboxState::sent, OutboxState::failed, OutboxState::cancelled}) {
@@ -461,6 +525,34 @@ TEST(NotificationJson, RoundTrips) {
     EXPECT_EQ(back->text, n.text);
     EXPECT_TRUE(back->actionable);
     EXPECT_EQ(notification_to_json(*back), notification_to_json(n));
+}
+
+TEST(NotificationJson, ADigestRoundTrips) {
+    notify::Notification n;
+    n.idempotency_key = "inc-1/page-1/telegram/-100123/digest";
+    n.subject = "[P1] 2 incidents";
+    n.text = "...";
+    n.actionable = true;
+    n.digest = {{1, "[P1] #1 API down", true}, {2, "[P1] #2 \"DB\" down", false}};
+    n.digest_id = 17;
+    const std::string json = notification_to_json(n);
+    auto back = notification_from_json(json);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(back->digest, n.digest);
+    EXPECT_EQ(back->digest_id, 17);
+    EXPECT_TRUE(back->is_digest());
+    EXPECT_EQ(notification_to_json(*back), json);
+    // A page that is not a digest carries neither member.
+    EXPECT_EQ(notification_to_json(page(1, "k")).find("digest"), std::string::npos);
+    for (const char* bad : {R"({"subject":"s","text":"t","digest":{}})", R"({"subject":"s","text":"t","digest":[1]})",
+                            R"({"subject":"s","text":"t","digest":[{"subject":"x"}]})",
+                            R"({"subject":"s","text":"t","digest":[{"incident_id":1,"subject":2}]})",
+                            R"({"subject":"s","text":"t","digest":[{"incident_id":1,"subject":"x","actionable":0}]})",
+                            R"({"subject":"s","text":"t","digest_id":"7"})"}) {
+        auto r = notification_from_json(bad);
+        ASSERT_FALSE(r.ok()) << bad;
+        EXPECT_TRUE(mentions(r.error().message, "digest")) << r.error().message;
+    }
 }
 
 TEST(NotificationJson, MissingOptionalMembersTakeDefaultsAndUnknownOnesAreIgnored) {

@@ -469,6 +469,11 @@ void FakeTelegram::script(const std::string& method, TelegramScript answer, int 
     m_state->scripts.push_back({method, std::move(answer), times});
 }
 
+void FakeTelegram::clear_scripts() {
+    std::lock_guard lock(m_state->mutex);
+    m_state->scripts.clear();
+}
+
 InjectedCallback FakeTelegram::inject_callback(std::int64_t chat_id, std::int64_t user_id, const std::string& username,
                                                std::int64_t message_id, const std::string& data) {
     std::string query_id;

@@ -78,6 +78,8 @@ public:
 
     // The next `times` requests of `method` ("" for any method) get `answer`.
     void script(const std::string& method, TelegramScript answer, int times = 1);
+    // Forgets every script not used up yet: normal answers from now on.
+    void clear_scripts();
 
     // Queues updates for getUpdates; update ids count up from 1000.
     InjectedCallback inject_callback(std::int64_t chat_id, std::int64_t user_id, const std::string& username,

@@ -14,6 +14,7 @@
 #include "tocsin/incident/incident.hpp"
 #include "tocsin/incident/incident_manager.hpp"
 #include "tocsin/net/http_server.hpp"
+#include "tocsin/paging/ack_link.hpp"
 
 namespace prometheus {
 class Registry;
@@ -29,7 +30,8 @@ struct Check {
 };
 
 // A person's action on incidents, as the API received it. `actor.channel`
-// is "api"; `actor.name` is who the request says acts.
+// is "api" ("email" for an acknowledgement link); `actor.name` is who the
+// request (or the link) says acts.
 struct IncidentCommand {
     enum class Kind { declare, acknowledge, set_state, set_severity, note, set_taxonomy };
     Kind kind = Kind::note;
@@ -68,6 +70,12 @@ struct ApiHooks {
     std::function<IncidentCommandResult(const IncidentCommand&)> incident_command;
     // Bearer token write endpoints require; nullopt: writes are refused.
     std::optional<Secret> token;
+    // Checks signed acknowledgement links (GET/POST /ack/<token>, which
+    // need no bearer token: the link is the credential); nullopt: /ack
+    // answers 404.
+    std::optional<paging::AckLinkSigner> ack_links;
+    // The time links are checked against; unset: the system clock.
+    std::function<TimePoint()> now;
 };
 
 class Api {

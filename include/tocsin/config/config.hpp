@@ -200,6 +200,40 @@ struct RulesConfig {
     bool operator==(const RulesConfig&) const = default;
 };
 
+// A paging cadence: wall time ("30m"), open business time
+// ("4 business hours", counted with [business_hours]) or business days
+// ("1 business day": the same local time on the next open day).
+struct Cadence {
+    enum class Clock { wall, business_time, business_days };
+    Clock clock = Clock::wall;
+    Duration length{};  // wall and business_time
+    int days = 0;       // business_days, >= 1
+
+    static Cadence wall(Duration d) { return Cadence{Clock::wall, d, 0}; }
+    static Cadence business(Duration d) { return Cadence{Clock::business_time, d, 0}; }
+    static Cadence business_days_of(int n) { return Cadence{Clock::business_days, {}, n}; }
+    bool operator==(const Cadence&) const = default;
+};
+
+std::string to_string(const Cadence& cadence);  // "30m", "4h business", "1 business day"
+
+// One [[severity.NAME.escalation]] level: whom to page. Level 1 is paged at
+// declaration; each next level when the previous one has not acknowledged
+// within its `after` (default: the tier's ack_within).
+struct EscalationLevelConfig {
+    std::vector<std::string> schedules;  // the person on call in each
+    std::vector<std::string> people;     // [[person]] names
+    std::optional<Cadence> after;        // ignored on level 1
+
+    bool operator==(const EscalationLevelConfig&) const = default;
+};
+
+// When a tier's pages go out.
+enum class PagingHours {
+    always,    // day and night
+    business,  // held until [business_hours] open ("P2: email during business hours")
+};
+
 // [severity.NAME]: one severity tier. Defaults (when no [severity.*] table
 // is given) follow the seeds: P0 data loss or exposure, P1 ingest or alarm
 // path down, P2 degraded but functional, declassified (recorded, never paged).
@@ -214,6 +248,25 @@ struct SeverityConfig {
     // An incident in monitoring whose condition stayed clear this long is
     // resolved by tocsin; nullopt ("never"): a human must resolve it.
     std::optional<Duration> auto_resolve_after = std::chrono::minutes(30);
+
+    // Paging cadence (docs/paging.md). Empty escalation: one level with the
+    // person on call in every [[schedule]].
+    std::vector<EscalationLevelConfig> escalation;
+    Cadence ack_within = Cadence::wall(std::chrono::minutes(30));
+    int repeat = 0;  // run the whole chain this many more times, then stay on the last level
+    std::optional<Duration> repage_every;  // page the current level again until acknowledged
+    // After acknowledgement, remind the owner when no status update was
+    // posted within this.
+    std::optional<Cadence> update_every;
+    // Tell the owner and the next level when the incident is still open this
+    // long after declaration.
+    std::optional<Cadence> resolve_within;
+    std::vector<std::string> channels{"telegram", "email"};  // [channel.*] names, in preference order
+    PagingHours hours = PagingHours::always;
+    // The first public notice to [[subscribers]] is due within ack_within:
+    // the current level is reminded before it lapses, and with auto_publish
+    // tocsin sends a default notice itself when it lapses.
+    bool auto_publish = false;
 
     bool operator==(const SeverityConfig&) const = default;
 };
@@ -352,6 +405,118 @@ struct BusinessHoursConfig {
     bool operator==(const BusinessHoursConfig&) const = default;
 };
 
+// [channel.email]: tocsin's SMTP client (docs/email.md).
+struct EmailChannelConfig {
+    std::string host;  // required
+    std::uint16_t port = 587;
+    std::string security = "starttls";  // "starttls", "tls" (implicit, 465) or "none"
+    bool insecure_local_relay = false;  // required with security = "none"
+    TlsConfig tls;                      // [channel.email.tls]: ca_file, server_name, client cert
+    std::string username;               // "" : no AUTH
+    std::optional<Secret> password;     // password_file / password = "env:..." / "cred:..."
+    std::string auth = "auto";          // "auto", "plain" or "login"
+    bool allow_plain_auth_without_tls = false;
+    std::string from;       // the From address (and envelope sender); required
+    std::string from_name;  // display name; default "tocsin"
+    std::string helo_name = "localhost";
+    Duration connect_timeout = std::chrono::seconds(10);
+    Duration command_timeout = std::chrono::seconds(30);
+    Duration send_timeout = std::chrono::minutes(2);
+
+    bool operator==(const EmailChannelConfig&) const = default;
+};
+
+// [channel.telegram]: the Bot API (docs/telegram.md).
+struct TelegramChannelConfig {
+    std::string api_url = "https://api.telegram.org";
+    std::optional<Secret> bot_token;  // required: bot_token_file / bot_token = "env:..." / "cred:..."
+    TlsConfig tls;
+    // Signs the buttons; default: derived from the bot token.
+    std::optional<Secret> callback_key;
+    // Button presses are accepted from these chats and users only. Chats
+    // default to every [[person]]'s telegram_chat_id; users to those same
+    // ids (a private chat's id is its user's id) unless given.
+    std::vector<std::int64_t> allowed_chat_ids;
+    std::vector<std::int64_t> allowed_user_ids;
+    bool poll_updates = true;  // long-poll getUpdates for button presses
+    std::chrono::seconds poll_timeout{30};
+    Duration request_timeout = std::chrono::seconds(15);
+
+    bool operator==(const TelegramChannelConfig&) const = default;
+};
+
+// [channel.webhook]: a JSON POST signed with HMAC-SHA256.
+struct WebhookChannelConfig {
+    // Required. Every page for a person goes here once, naming the person
+    // in the body (the outbox recipient is the person's name).
+    std::string url;
+    std::optional<Secret> secret;  // signs the body (X-Tocsin-Signature: sha256=HEX); required
+    StringPairs headers;
+    TlsConfig tls;
+    Duration timeout = std::chrono::seconds(10);
+
+    bool operator==(const WebhookChannelConfig&) const = default;
+};
+
+// [paging]: the outbox dispatcher and storm control.
+struct PagingConfig {
+    Duration retry_base = std::chrono::seconds(2);
+    Duration retry_cap = std::chrono::minutes(2);
+    int max_attempts = 10;
+    std::size_t max_in_flight = 8;
+    // Storm control: when more than this many pages for one person on one
+    // channel are due at once, they go out as one digest (0: never).
+    std::size_t digest_after = 3;
+    // Where signed acknowledgement links in emails point ("" : no links);
+    // needs link_key.
+    std::string public_url;
+    std::optional<Secret> link_key;  // signs the links (>= 16 bytes): link_key_file / "env:..." / "cred:..."
+    Duration ack_link_ttl = std::chrono::hours(24);
+    // The paging path is monitored: a channel failing this long (no
+    // delivery since its first failure) gets an incident of this tier
+    // ("" : [incidents] security_severity, P1 by default), paged through
+    // the channels that still work.
+    Duration channel_failure_after = std::chrono::minutes(5);
+    std::string channel_failure_severity;
+
+    bool operator==(const PagingConfig&) const = default;
+};
+
+// A [[subscribers]] list: the public side of the cadence. They hear that an
+// incident of their components is known, each public status update (a
+// person's state change and its message; notes stay internal), "still
+// investigating" when the update cadence passes in silence, and the
+// resolution.
+struct SubscribersConfig {
+    std::string name;                     // unique
+    std::vector<std::string> components;  // empty: every component
+    std::vector<std::string> severities;  // empty: every paging tier
+    std::vector<std::string> emails;
+    std::vector<std::int64_t> telegram_chats;  // channels and groups are negative
+
+    bool operator==(const SubscribersConfig&) const = default;
+};
+
+// [heartbeat]: a dead man's switch. tocsin calls the URL every interval
+// (GET), so an external monitor notices when tocsin itself is down.
+struct HeartbeatConfig {
+    std::string url;  // "" : off
+    Duration interval = std::chrono::minutes(1);
+    Duration timeout = std::chrono::seconds(10);
+    TlsConfig tls;
+
+    bool operator==(const HeartbeatConfig&) const = default;
+};
+
+// [channel.*]
+struct ChannelsConfig {
+    std::optional<EmailChannelConfig> email;
+    std::optional<TelegramChannelConfig> telegram;
+    std::optional<WebhookChannelConfig> webhook;
+
+    bool operator==(const ChannelsConfig&) const = default;
+};
+
 // The tiers used when the file has no [severity.*] table.
 std::vector<SeverityConfig> default_severities();
 
@@ -374,6 +539,10 @@ struct Config {
     std::vector<PersonConfig> people;             // [[person]]
     std::vector<ScheduleConfig> schedules;        // [[schedule]]
     BusinessHoursConfig business_hours;           // [business_hours]
+    ChannelsConfig channels;                      // [channel.*]
+    PagingConfig paging;                          // [paging]
+    HeartbeatConfig heartbeat;                    // [heartbeat]
+    std::vector<SubscribersConfig> subscribers;   // [[subscribers]]
 
     bool operator==(const Config&) const = default;
 };

@@ -37,6 +37,7 @@ enum class EventKind {
     page_queued,        // the paging issue
     page_sent,
     page_failed,
+    escalated,          // a person asked for the next escalation level now
 };
 
 const char* to_string(EventKind kind) noexcept;

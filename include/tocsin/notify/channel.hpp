@@ -16,6 +16,16 @@
 
 namespace tocsin::notify {
 
+// One page in a digest: the incident it is about, the page's own subject,
+// and whether it offered buttons or links.
+struct DigestItem {
+    std::int64_t incident_id = 0;
+    std::string subject;
+    bool actionable = false;
+
+    bool operator==(const DigestItem&) const = default;
+};
+
 // What to say, channel-neutral; channels render it their way.
 struct Notification {
     std::string idempotency_key;  // stable across resends: Message-ID, dedup
@@ -27,7 +37,30 @@ struct Notification {
     std::string subject;  // one line
     std::string text;     // plain text body
     bool actionable = false;  // offer Acknowledge/Resolve buttons or links
+
+    // Storm control (notify/dispatcher.hpp): many pages to one recipient
+    // sent as one. Non-empty: this is a digest of these pages, one item per
+    // incident, in the order they were queued; subject and text then sum
+    // them up, incident_id is 0, thread_root empty, and actionable says
+    // whether any item is. digest_id is the digest's lead outbox row, which
+    // an "acknowledge all" button or link names
+    // (store::OutboxRepository::digest_incidents).
+    std::vector<DigestItem> digest;
+    std::int64_t digest_id = 0;
+
+    bool is_digest() const { return !digest.empty(); }
 };
+
+// The shell line that acknowledges every actionable item of a digest
+// (`tocsin incident ack` takes one id); "" when none is actionable.
+inline std::string acknowledge_all_command(const std::vector<DigestItem>& items) {
+    std::string ids;
+    for (const DigestItem& item : items) {
+        if (item.actionable && item.incident_id > 0) ids += (ids.empty() ? "" : " ") + std::to_string(item.incident_id);
+    }
+    if (ids.empty()) return {};
+    return "for id in " + ids + "; do tocsin incident ack \"$id\"; done";
+}
 
 enum class DeliveryOutcome { sent, retry, permanent };
 

@@ -20,6 +20,19 @@
 // earlier pending row of the same incident, channel and recipient, so a
 // follow-up never overtakes the page it threads under while that retries.
 //
+// Storm control. When more than digest_after rows are due for one channel
+// and recipient, each about an incident and each the earliest pending row
+// of its incident there (OutboxRepository::digestible), up to digest_max of
+// them go out as ONE delivery, a digest: a Notification listing every page
+// (Notification::digest), under the lead row's key + "/digest", with no
+// thread root. It costs one token of each rate limit and keeps the
+// recipient busy like any delivery. Its rows are claimed together (and
+// marked digest_of = the lead, their lowest id) and share the outcome: all
+// sent with the same remote_id; all retried at the same next_attempt_at
+// (a row out of attempts fails alone); or all failed, each falling back on
+// its own as above. Delivery stays at least once: after a retry or a crash
+// the rows go out again, as a digest or not.
+//
 // The dispatcher never touches incidents; on_result lets the caller append
 // audit events (page_sent, page_failed). Everything runs on the io_context's
 // thread; Asio stays out of this header. Domain time comes from the Clock;
@@ -145,6 +158,10 @@ struct DispatcherOptions {
     std::optional<std::uint64_t> seed;                 // the jitter's RNG; nullopt: random
     FallbackResolver fallback;
     ResultHook on_result;
+    // Storm control: more than this many digestible rows due for one
+    // (channel, recipient) go out as a digest; 0: never.
+    std::size_t digest_after = 3;
+    std::size_t digest_max = 50;  // rows in one digest (at least 2)
 };
 
 struct DispatcherCounters {
@@ -155,11 +172,14 @@ struct DispatcherCounters {
     std::uint64_t fallbacks = 0;     // fallback rows queued
     std::uint64_t rate_limited = 0;  // rows postponed by a rate limit
     std::uint64_t storage_errors = 0;
+    std::uint64_t digests = 0;        // digest deliveries started (each also counts as an attempt)
+    std::uint64_t digested_rows = 0;  // rows in them
 };
 
 // What one run_due step did.
 struct RunReport {
-    std::size_t started = 0;    // deliveries handed to channels
+    std::size_t started = 0;    // deliveries handed to channels (a digest is one)
+    std::size_t digested = 0;   // rows in the digests among them
     std::size_t postponed = 0;  // rows moved by a rate limit
     std::size_t busy = 0;       // rows left for later: their recipient has a delivery in flight
     std::size_t waiting = 0;    // rows moved behind an earlier pending page of the incident to the recipient
@@ -200,6 +220,7 @@ public:
     // (nullopt when none, or on a storage error).
     std::optional<TimePoint> next_due();
 
+    // Deliveries in flight (a digest counts once).
     std::size_t in_flight() const;
     const DispatcherCounters& counters() const;
 

@@ -84,6 +84,10 @@ public:
     // kept, and the caller's transaction can still commit its other work or
     // roll back.
     Result<std::vector<incident::IncidentEvent>> save(const std::vector<incident::IncidentUpdate>& updates);
+    // Appends events to existing incidents without touching their rows
+    // (each event's incident_id must be set): what the dispatcher records
+    // about pages (page_sent, page_failed). Same chaining and savepoint.
+    Result<std::vector<incident::IncidentEvent>> append_events(const std::vector<incident::IncidentEvent>& events);
 
     // Incidents not resolved, by id.
     Result<IncidentLoad> load_open();
@@ -98,6 +102,8 @@ public:
     Result<IncidentEventLoad> events(std::int64_t incident_id);
 
 private:
+    Result<std::vector<incident::IncidentEvent>> write(const std::vector<incident::IncidentUpdate>& updates,
+                                                       bool upsert_rows);
     Database* m_db;
 };
 

@@ -22,10 +22,18 @@
 // (email: the same Message-ID). Delivery is therefore at least once, never
 // at most once: a page the channel accepted just before the crash is sent a
 // second time, recognisably the same.
+//
+// Digests (storm control, notify/dispatcher.hpp). Rows that went out
+// together as one message share `digest_of`, the id of the digest's lead
+// row (its lowest id; the lead points at itself). Each row still moves
+// through the states above on its own, and the dispatcher gives all of them
+// the same outcome. A row sent again after a retry or a crash may go in
+// another digest (or alone): digest_of names the latest one.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +75,7 @@ struct OutboxRow : OutboxEntry {
     std::string last_error;            // the last retry's or the failure's detail; "" when none
     std::optional<TimePoint> sent_at;  // set exactly when sent
     std::string remote_id;             // what the channel assigned when sent ("" when none)
+    std::int64_t digest_of = 0;        // the lead row of the digest it last went out in; 0: none
 
     bool operator==(const OutboxRow&) const = default;
 };
@@ -120,6 +129,24 @@ public:
     Result<std::vector<OutboxRow>> due(TimePoint now, std::size_t limit);
     // The earliest next_attempt_at of any pending row; nullopt when none.
     Result<std::optional<TimePoint>> next_due();
+
+    // The rows the dispatcher may send to one recipient as a digest: pending,
+    // about an incident, next_attempt_at <= now, and each the earliest
+    // pending row of its incident on that channel to that recipient (a later
+    // page of the incident waits for the earlier one, so it is never in the
+    // same digest). The longest due first (next_attempt_at, then id), at
+    // most `limit`.
+    Result<std::vector<OutboxRow>> digestible(std::string_view channel, std::string_view recipient, TimePoint now,
+                                              std::size_t limit);
+    // Records that `ids` go out as one digest led by `lead` (set digest_of =
+    // lead; `lead` is normally one of them, the lowest). Only pending or
+    // sending rows change; returns how many did.
+    Result<std::int64_t> mark_digest(std::int64_t lead, std::span<const std::int64_t> ids);
+    // The rows whose latest digest is `lead_id`, by id; empty when none.
+    Result<std::vector<OutboxRow>> digest_rows(std::int64_t lead_id);
+    // The incidents of that digest, each once, in row order: what an
+    // "acknowledge all" of the digest acknowledges. Empty when unknown.
+    Result<std::vector<std::int64_t>> digest_incidents(std::int64_t lead_id);
 
     // Claims a pending row for one delivery attempt: true when it was
     // pending and is now 'sending', false when it was not pending (claimed,
@@ -175,6 +202,8 @@ private:
 // A notification as the outbox payload, a JSON object:
 //   {"v":1,"idempotency_key":"...","incident_id":42,"thread_root":"...",
 //    "subject":"...","text":"...","actionable":true}
+// and, for a digest (only then), "digest_id":7 and
+//   "digest":[{"incident_id":42,"subject":"...","actionable":true},...].
 std::string notification_to_json(const notify::Notification& notification);
 // The inverse. Unknown members are ignored (a newer writer); a payload that
 // is not an object, lacks subject or text, or has a member of the wrong type

@@ -141,6 +141,52 @@ private:
     bool m_nested;
 };
 
+// "[P1]" from "[P1] #12 API down"; "" when the subject has no such prefix.
+std::string_view severity_prefix(std::string_view subject) {
+    if (subject.empty() || subject.front() != '[') return {};
+    const auto close = subject.find(']');
+    if (close == std::string_view::npos || close > 40) return {};
+    return subject.substr(0, close + 1);
+}
+
+// One line: a subject may hold anything.
+std::string one_line(std::string text) {
+    for (char& c : text) {
+        if (c == '\r' || c == '\n') c = ' ';
+    }
+    return text;
+}
+
+// The digest of `rows` (claimed, by id; the first is the lead) whose pages
+// are `pages`: a subject with the count, one line per page, and how to
+// acknowledge them all at once.
+Notification make_digest(const std::vector<OutboxRow>& rows, const std::vector<Notification>& pages) {
+    Notification d;
+    d.idempotency_key = rows.front().idempotency_key + "/digest";
+    d.digest_id = rows.front().id;
+    std::string_view prefix;
+    bool same_prefix = true;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        DigestItem item{rows[i].incident_id, one_line(pages[i].subject), pages[i].actionable};
+        d.actionable = d.actionable || item.actionable;
+        d.digest.push_back(std::move(item));
+    }
+    for (std::size_t i = 0; i < d.digest.size(); ++i) {
+        const std::string_view p = severity_prefix(d.digest[i].subject);
+        if (i == 0) prefix = p;
+        same_prefix = same_prefix && p == prefix;
+    }
+    const std::string count = std::to_string(d.digest.size());
+    d.subject =
+        (same_prefix && !prefix.empty() ? std::string(prefix) : std::string("[tocsin]")) + " " + count + " incidents";
+    d.text = count + " incidents paged at once, one line each:\n\n";
+    for (const DigestItem& item : d.digest) d.text += item.subject + "\n";
+    if (const std::string all = acknowledge_all_command(d.digest); !all.empty()) {
+        d.text += "\nAcknowledge all: " + all + "\n";
+    }
+    return d;
+}
+
 }  // namespace
 
 struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
@@ -148,11 +194,14 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
         std::unique_ptr<Channel> channel;
         ChannelLimits limits;
     };
-    // An outcome that could not be written yet (SQLite busy or failing).
+    // An outcome that could not be written yet (SQLite busy or failing):
+    // of one row, or of every row of a digest.
     struct Unrecorded {
-        OutboxRow row;
+        std::vector<OutboxRow> rows;
         DeliveryResult result;
     };
+    // What the digest path did with a row.
+    enum class Step { single, done, storage_error };
 
     Impl(asio::io_context& io, store::Database& db, const Clock& clock, DispatcherOptions options)
         : io(io), db(db), clock(clock), options(std::move(options)), timer(io) {
@@ -169,7 +218,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     std::mt19937_64 rng;
     std::map<std::string, ChannelEntry, std::less<>> channels;
     std::map<std::string, TokenBucket, std::less<>> buckets;
-    std::set<std::int64_t> in_flight_rows;
+    std::set<std::int64_t> in_flight_rows;               // the rows of the deliveries in flight
+    std::size_t deliveries = 0;                          // deliveries in flight (a digest is one)
     std::set<std::pair<std::string, std::string>> busy;  // (channel, recipient) with a delivery in flight
     std::vector<Unrecorded> unrecorded;
     asio::steady_timer timer;
@@ -212,84 +262,134 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
 
     // ------------------------------------------------------------ recording
 
-    // Writes the outcome of one attempt (and the fallback it causes) in one
-    // transaction with whatever on_result appends. false on a storage error:
-    // nothing of it was kept.
-    bool record(const OutboxRow& row, const DeliveryResult& result) {
+    // Writes the outcome of one delivery (of one row, or of every row of a
+    // digest) and the fallbacks it causes in one transaction with whatever
+    // on_result appends. false on a storage error: nothing of it was kept.
+    bool record(const std::vector<OutboxRow>& rows, const DeliveryResult& result) {
+        if (rows.empty()) return true;
         const TimePoint now = store::from_unix_millis(store::to_unix_millis(clock.now()));  // as stored
+        const bool digest = rows.size() > 1;
+        const std::string what =
+            (digest ? "the digest led by outbox row " : "outbox row ") + std::to_string(rows.front().id);
         OutboxRepository repo(db);
         auto tx = Recording::begin(db);
-        if (!tx) return storage_failed("recording the outcome of outbox row " + std::to_string(row.id), tx.error());
+        if (!tx) return storage_failed("recording the outcome of " + what, tx.error());
 
-        AttemptReport report{row, result, std::nullopt, false};
-        OutboxRow& recorded = report.row;
-        recorded.attempts = row.attempts + 1;
-        Status status = Ok{};
-        bool failed = false;
-        switch (result.outcome) {
-            case DeliveryOutcome::sent:
-                status = repo.mark_sent(row.id, now, result.remote_id);
-                recorded.state = OutboxState::sent;
-                recorded.sent_at = now;
-                recorded.remote_id = result.remote_id;
-                recorded.last_error.clear();
-                break;
-            case DeliveryOutcome::retry:
-                if (recorded.attempts >= options.retry.max_attempts) {
-                    recorded.last_error = "gave up after " + std::to_string(recorded.attempts) + " attempt" +
-                                          (recorded.attempts == 1 ? "" : "s") + ": " + result.detail;
-                    status = repo.mark_failed(row.id, recorded.last_error);
+        // One retry time for the whole delivery (a digest's rows come due
+        // together again), from the most attempts any of its rows has had.
+        std::optional<TimePoint> retry_at;
+        if (result.outcome == DeliveryOutcome::retry) {
+            int attempts = 0;
+            for (const OutboxRow& row : rows) {
+                if (row.attempts + 1 < options.retry.max_attempts) attempts = std::max(attempts, row.attempts + 1);
+            }
+            if (attempts > 0) {
+                const Duration delay = retry_delay(options.retry, attempts, unit(), result.retry_after);
+                retry_at = store::from_unix_millis(store::to_unix_millis(now + delay));
+            }
+        }
+
+        std::vector<AttemptReport> reports;
+        reports.reserve(rows.size());
+        for (const OutboxRow& row : rows) {
+            AttemptReport report{row, result, std::nullopt, false};
+            OutboxRow& recorded = report.row;
+            recorded.attempts = row.attempts + 1;
+            Status status = Ok{};
+            bool failed = false;
+            switch (result.outcome) {
+                case DeliveryOutcome::sent:
+                    status = repo.mark_sent(row.id, now, result.remote_id);
+                    recorded.state = OutboxState::sent;
+                    recorded.sent_at = now;
+                    recorded.remote_id = result.remote_id;
+                    recorded.last_error.clear();
+                    break;
+                case DeliveryOutcome::retry:
+                    if (recorded.attempts >= options.retry.max_attempts || !retry_at) {
+                        recorded.last_error = "gave up after " + std::to_string(recorded.attempts) + " attempt" +
+                                              (recorded.attempts == 1 ? "" : "s") + ": " + result.detail;
+                        status = repo.mark_failed(row.id, recorded.last_error);
+                        recorded.state = OutboxState::failed;
+                        failed = true;
+                    } else {
+                        recorded.next_attempt_at = *retry_at;
+                        recorded.last_error = result.detail;
+                        recorded.state = OutboxState::pending;
+                        status =
+                            repo.schedule_retry(row.id, recorded.attempts, recorded.next_attempt_at, result.detail);
+                    }
+                    break;
+                case DeliveryOutcome::permanent:
+                    recorded.last_error = result.detail;
+                    status = repo.mark_failed(row.id, result.detail);
                     recorded.state = OutboxState::failed;
                     failed = true;
-                } else {
-                    const Duration delay = retry_delay(options.retry, recorded.attempts, unit(), result.retry_after);
-                    recorded.next_attempt_at = store::from_unix_millis(store::to_unix_millis(now + delay));
-                    recorded.last_error = result.detail;
-                    recorded.state = OutboxState::pending;
-                    status = repo.schedule_retry(row.id, recorded.attempts, recorded.next_attempt_at, result.detail);
+                    break;
+            }
+            if (!status && status.error().category == ErrorCategory::not_found) {
+                // Finished or cancelled meanwhile (by another process): nothing to record.
+                spdlog::warn("outbox: row {} ({}) moved on before its outcome ({}) was recorded: {}", row.id,
+                             row.idempotency_key, to_string(result.outcome), status.error().message);
+                continue;
+            }
+            if (!status)
+                return storage_failed("recording the outcome of outbox row " + std::to_string(row.id), status.error());
+
+            if (failed && options.fallback && !is_fallback(row.idempotency_key)) {
+                if (auto entry = fallback_entry(row, now)) {
+                    auto queued = repo.enqueue(*entry);
+                    if (!queued)
+                        return storage_failed("queueing the fallback of outbox row " + std::to_string(row.id),
+                                              queued.error());
+                    report.fallback = std::move(entry);
+                    report.fallback_inserted = queued->inserted;
                 }
-                break;
-            case DeliveryOutcome::permanent:
-                recorded.last_error = result.detail;
-                status = repo.mark_failed(row.id, result.detail);
-                recorded.state = OutboxState::failed;
-                failed = true;
-                break;
-        }
-        if (!status && status.error().category == ErrorCategory::not_found) {
-            // Finished or cancelled meanwhile (by another process): nothing to record.
-            spdlog::warn("outbox: row {} ({}) moved on before its outcome ({}) was recorded: {}", row.id,
-                         row.idempotency_key, to_string(result.outcome), status.error().message);
-            return true;
-        }
-        if (!status)
-            return storage_failed("recording the outcome of outbox row " + std::to_string(row.id), status.error());
-
-        if (failed && options.fallback && !is_fallback(row.idempotency_key)) {
-            if (auto entry = fallback_entry(row, now)) {
-                auto queued = repo.enqueue(*entry);
-                if (!queued)
-                    return storage_failed("queueing the fallback of outbox row " + std::to_string(row.id),
-                                          queued.error());
-                report.fallback = std::move(entry);
-                report.fallback_inserted = queued->inserted;
             }
-        }
 
-        if (options.on_result) {
-            try {
-                options.on_result(report);
-            } catch (const std::exception& e) {
-                spdlog::error("outbox: the result hook failed for row {}: {}", row.id, e.what());
-            } catch (...) {
-                spdlog::error("outbox: the result hook failed for row {}", row.id);
+            if (options.on_result) {
+                try {
+                    options.on_result(report);
+                } catch (const std::exception& e) {
+                    spdlog::error("outbox: the result hook failed for row {}: {}", row.id, e.what());
+                } catch (...) {
+                    spdlog::error("outbox: the result hook failed for row {}", row.id);
+                }
             }
+            reports.push_back(std::move(report));
         }
         if (auto committed = tx->commit(); !committed) {
-            return storage_failed("committing the outcome of outbox row " + std::to_string(row.id), committed.error());
+            return storage_failed("committing the outcome of " + what, committed.error());
         }
-        count_and_log(report);
+        for (const AttemptReport& report : reports) count_and_log(report, digest);
+        if (digest) log_digest(rows, result, retry_at);
         return true;
+    }
+
+    void log_digest(const std::vector<OutboxRow>& rows, const DeliveryResult& result,
+                    std::optional<TimePoint> retry_at) {
+        const OutboxRow& lead = rows.front();
+        switch (result.outcome) {
+            case DeliveryOutcome::sent:
+                spdlog::info("outbox: sent a digest of {} pages ({}/digest) via {} to {}{}", rows.size(),
+                             lead.idempotency_key, lead.channel, lead.recipient,
+                             result.remote_id.empty() ? "" : ", id " + result.remote_id);
+                break;
+            case DeliveryOutcome::retry:
+                if (retry_at) {
+                    spdlog::warn("outbox: a digest of {} pages ({}/digest) via {} to {} failed, retrying in {}: {}",
+                                 rows.size(), lead.idempotency_key, lead.channel, lead.recipient,
+                                 format_duration(std::chrono::duration_cast<Duration>(*retry_at - clock.now())),
+                                 result.detail);
+                    break;
+                }
+                [[fallthrough]];
+            case DeliveryOutcome::permanent:
+                spdlog::error("outbox: a digest of {} pages ({}/digest) via {} to {} failed for good ({}): {}",
+                              rows.size(), lead.idempotency_key, lead.channel, lead.recipient,
+                              to_string(result.outcome), result.detail);
+                break;
+        }
     }
 
     std::optional<store::OutboxEntry> fallback_entry(const OutboxRow& row, TimePoint now) {
@@ -311,25 +411,32 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
         return store::make_outbox_entry(*notification, other->channel, other->recipient, now, row.event_id);
     }
 
-    void count_and_log(const AttemptReport& report) {
+    // Counts one row's outcome and logs it (a digest's rows at debug level:
+    // log_digest sums them up).
+    void count_and_log(const AttemptReport& report, bool in_digest) {
         const OutboxRow& r = report.row;
+        const auto level = [in_digest](spdlog::level::level_enum usual) {
+            return in_digest ? spdlog::level::debug : usual;
+        };
         switch (r.state) {
             case OutboxState::sent:
                 ++counters.sent;
-                spdlog::info("outbox: sent {} via {} to {} (attempt {}){}", r.idempotency_key, r.channel, r.recipient,
-                             r.attempts, r.remote_id.empty() ? "" : ", id " + r.remote_id);
+                spdlog::log(level(spdlog::level::info), "outbox: sent {} via {} to {} (attempt {}){}",
+                            r.idempotency_key, r.channel, r.recipient, r.attempts,
+                            r.remote_id.empty() ? "" : ", id " + r.remote_id);
                 break;
             case OutboxState::pending:
                 ++counters.retried;
-                spdlog::warn("outbox: {} via {} to {} failed (attempt {} of {}), retrying in {}: {}", r.idempotency_key,
-                             r.channel, r.recipient, r.attempts, options.retry.max_attempts,
-                             format_duration(std::chrono::duration_cast<Duration>(r.next_attempt_at - clock.now())),
-                             report.result.detail);
+                spdlog::log(level(spdlog::level::warn),
+                            "outbox: {} via {} to {} failed (attempt {} of {}), retrying in {}: {}", r.idempotency_key,
+                            r.channel, r.recipient, r.attempts, options.retry.max_attempts,
+                            format_duration(std::chrono::duration_cast<Duration>(r.next_attempt_at - clock.now())),
+                            report.result.detail);
                 break;
             default:
                 ++counters.failed;
-                spdlog::error("outbox: {} via {} to {} failed for good ({}): {}", r.idempotency_key, r.channel,
-                              r.recipient, to_string(report.result.outcome), r.last_error);
+                spdlog::log(level(spdlog::level::err), "outbox: {} via {} to {} failed for good ({}): {}",
+                            r.idempotency_key, r.channel, r.recipient, to_string(report.result.outcome), r.last_error);
                 break;
         }
         if (report.fallback && report.fallback_inserted) {
@@ -348,21 +455,24 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     // Outcomes that could not be written before: written first, in order.
     bool flush_unrecorded() {
         while (!unrecorded.empty()) {
-            if (!record(unrecorded.front().row, unrecorded.front().result)) return false;
+            if (!record(unrecorded.front().rows, unrecorded.front().result)) return false;
             unrecorded.erase(unrecorded.begin());
         }
         return true;
     }
 
-    // A delivery (or a decision not to try) finished.
-    void finished(const OutboxRow& row, DeliveryResult result) {
-        in_flight_rows.erase(row.id);
-        busy.erase({row.channel, row.recipient});
-        if (!flush_unrecorded() || !record(row, result)) unrecorded.push_back(Unrecorded{row, std::move(result)});
+    // A delivery (of one row or a digest) finished.
+    void finished(const std::vector<OutboxRow>& rows, DeliveryResult result) {
+        for (const OutboxRow& row : rows) in_flight_rows.erase(row.id);
+        if (!rows.empty()) busy.erase({rows.front().channel, rows.front().recipient});
+        if (deliveries > 0) --deliveries;
+        if (!flush_unrecorded() || !record(rows, result)) unrecorded.push_back(Unrecorded{rows, std::move(result)});
         if (started && !stopped) schedule_now();
     }
 
     // ------------------------------------------------------------ one step
+
+    using Postponed = std::vector<std::pair<std::int64_t, TimePoint>>;
 
     RunReport run_due(TimePoint now) {
         RunReport report;
@@ -370,7 +480,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
             report.storage_error = true;
             return report;
         }
-        if (in_flight_rows.size() >= options.max_in_flight) return report;
+        if (deliveries >= options.max_in_flight) return report;
         prune_buckets(now);
         OutboxRepository repo(db);
         auto rows = repo.due(now, options.batch);
@@ -383,13 +493,16 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
         std::size_t refused = 0;  // failed without a delivery
         // Rows a rate limit holds back, moved in one transaction at the end
         // (one sync for a whole burst, not one per row).
-        std::vector<std::pair<std::int64_t, TimePoint>> postponed;
+        Postponed postponed;
+        // Rows a digest of this round took care of (sent with it, or
+        // postponed with it): their copies in `rows` are stale.
+        std::set<std::int64_t> handled;
         for (OutboxRow& row : *rows) {
-            if (in_flight_rows.size() >= options.max_in_flight) {
+            if (deliveries >= options.max_in_flight) {
                 report.more = true;
                 break;
             }
-            if (in_flight_rows.contains(row.id)) continue;
+            if (in_flight_rows.contains(row.id) || handled.contains(row.id)) continue;
             if (busy.contains({row.channel, row.recipient})) {
                 ++report.busy;
                 continue;
@@ -419,6 +532,14 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
                 ++refused;
                 continue;
             }
+            if (options.digest_after > 0 && row.incident_id != 0) {
+                const Step step = try_digest(repo, channel->second, row, now, report, postponed, handled, refused);
+                if (step == Step::storage_error) {
+                    report.storage_error = true;
+                    break;
+                }
+                if (step == Step::done) continue;
+            }
             if (auto ready = acquire(channel->second.limits, row, now)) {
                 postponed.emplace_back(row.id, *ready);
                 ++report.postponed;
@@ -432,19 +553,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
                 break;
             }
             if (!*claimed) continue;  // changed meanwhile (another process cancelled it)
-            row.state = OutboxState::sending;
-
-            notification->idempotency_key = row.idempotency_key;
-            notification->incident_id = row.incident_id;
-            if (notification->thread_root.empty() && row.incident_id != 0) {
-                auto root = repo.thread_root(row.incident_id, row.channel, row.recipient);
-                if (root && *root) notification->thread_root = (*root)->remote_id;
-            }
-            in_flight_rows.insert(row.id);
-            busy.insert({row.channel, row.recipient});
-            ++report.started;
-            ++counters.attempts;
-            deliver(*channel->second.channel, row, *notification);
+            start_single(repo, *channel->second.channel, row, std::move(*notification), report);
         }
         if (!postponed.empty()) {
             if (!postpone(postponed)) report.storage_error = true;
@@ -456,7 +565,131 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
         return report;
     }
 
-    bool postpone(const std::vector<std::pair<std::int64_t, TimePoint>>& rows) {
+    // Starts the delivery of one claimed row.
+    void start_single(OutboxRepository& repo, Channel& channel, OutboxRow row, Notification notification,
+                      RunReport& report) {
+        row.state = OutboxState::sending;
+        notification.idempotency_key = row.idempotency_key;
+        notification.incident_id = row.incident_id;
+        if (notification.thread_root.empty() && row.incident_id != 0) {
+            auto root = repo.thread_root(row.incident_id, row.channel, row.recipient);
+            if (root && *root) notification.thread_root = (*root)->remote_id;
+        }
+        start({std::move(row)}, channel, notification, report);
+    }
+
+    void start(std::vector<OutboxRow> rows, Channel& channel, const Notification& notification, RunReport& report) {
+        for (const OutboxRow& row : rows) in_flight_rows.insert(row.id);
+        busy.insert({rows.front().channel, rows.front().recipient});
+        ++deliveries;
+        ++report.started;
+        ++counters.attempts;
+        deliver(channel, std::move(rows), notification);
+    }
+
+    // Storm control: `row` (due, the earliest pending page of its incident
+    // here, readable) is about to go to its recipient. When more than
+    // digest_after such rows are due there, up to digest_max of them go as
+    // one digest (done); otherwise the row goes alone (single).
+    Step try_digest(OutboxRepository& repo, ChannelEntry& channel, const OutboxRow& row, TimePoint now,
+                    RunReport& report, Postponed& postponed, std::set<std::int64_t>& handled, std::size_t& refused) {
+        const std::size_t most = std::max<std::size_t>(options.digest_max, 2);
+        auto candidates = repo.digestible(row.channel, row.recipient, now, std::max(most, options.digest_after + 1));
+        if (!candidates) {
+            storage_failed("looking for a digest to " + row.channel + " " + row.recipient, candidates.error());
+            return Step::storage_error;
+        }
+        if (candidates->size() <= options.digest_after) return Step::single;
+        if (candidates->size() > most) candidates->resize(most);
+        // In the order they were queued: the lead is the lowest id.
+        std::sort(candidates->begin(), candidates->end(),
+                  [](const OutboxRow& a, const OutboxRow& b) { return a.id < b.id; });
+        std::vector<OutboxRow> members;
+        std::vector<Notification> pages;
+        for (OutboxRow& candidate : *candidates) {
+            if (in_flight_rows.contains(candidate.id) || handled.contains(candidate.id)) continue;
+            auto page = store::notification_from_json(candidate.payload);
+            if (!page) {
+                finish_without_delivery(candidate, page.error().message);
+                handled.insert(candidate.id);
+                ++refused;
+                continue;
+            }
+            members.push_back(std::move(candidate));
+            pages.push_back(std::move(*page));
+        }
+        if (members.size() < 2) return Step::single;
+
+        if (auto ready = acquire(channel.limits, row, now)) {
+            // Nothing goes to this recipient before then: the whole digest waits.
+            for (const OutboxRow& m : members) {
+                postponed.emplace_back(m.id, *ready);
+                handled.insert(m.id);
+            }
+            if (!handled.contains(row.id)) {
+                postponed.emplace_back(row.id, *ready);
+                handled.insert(row.id);
+                ++report.postponed;
+                ++counters.rate_limited;
+            }
+            report.postponed += members.size();
+            counters.rate_limited += members.size();
+            return Step::done;
+        }
+
+        // Claimed together, in one transaction, with their membership.
+        std::vector<OutboxRow> claimed;
+        std::vector<Notification> claimed_pages;
+        {
+            auto tx = Recording::begin(db);
+            if (!tx) {
+                storage_failed("claiming a digest of outbox rows", tx.error());
+                return Step::storage_error;
+            }
+            for (std::size_t i = 0; i < members.size(); ++i) {
+                auto ok = repo.mark_sending(members[i].id);
+                if (!ok) {
+                    storage_failed("claiming outbox row " + std::to_string(members[i].id), ok.error());
+                    return Step::storage_error;
+                }
+                if (!*ok) continue;  // changed meanwhile (another process cancelled it)
+                claimed.push_back(std::move(members[i]));
+                claimed_pages.push_back(std::move(pages[i]));
+            }
+            if (claimed.size() >= 2) {
+                std::vector<std::int64_t> ids;
+                for (const OutboxRow& c : claimed) ids.push_back(c.id);
+                auto marked = repo.mark_digest(claimed.front().id, ids);
+                if (!marked) {
+                    storage_failed("marking a digest of outbox rows", marked.error());
+                    return Step::storage_error;
+                }
+            }
+            if (auto committed = tx->commit(); !committed) {
+                storage_failed("claiming a digest of outbox rows", committed.error());
+                return Step::storage_error;
+            }
+        }
+        for (const OutboxRow& c : claimed) handled.insert(c.id);
+        if (claimed.empty()) return Step::done;
+        if (claimed.size() == 1) {
+            start_single(repo, *channel.channel, std::move(claimed.front()), std::move(claimed_pages.front()), report);
+            return Step::done;
+        }
+        const std::int64_t lead = claimed.front().id;
+        for (OutboxRow& c : claimed) {
+            c.state = OutboxState::sending;
+            c.digest_of = lead;
+        }
+        const Notification digest = make_digest(claimed, claimed_pages);
+        report.digested += claimed.size();
+        ++counters.digests;
+        counters.digested_rows += claimed.size();
+        start(std::move(claimed), *channel.channel, digest, report);
+        return Step::done;
+    }
+
+    bool postpone(const Postponed& rows) {
         auto tx = Recording::begin(db);
         if (!tx) return storage_failed("postponing rate-limited rows", tx.error());
         OutboxRepository repo(db);
@@ -474,19 +707,21 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
         DeliveryResult result;
         result.outcome = DeliveryOutcome::permanent;
         result.detail = std::move(why);
-        if (!record(row, result)) unrecorded.push_back(Unrecorded{row, std::move(result)});
+        if (!record({row}, result)) unrecorded.push_back(Unrecorded{{row}, std::move(result)});
     }
 
-    void deliver(Channel& channel, const OutboxRow& row, const Notification& notification) {
+    void deliver(Channel& channel, std::vector<OutboxRow> rows, const Notification& notification) {
         std::weak_ptr<Impl> weak = weak_from_this();
         auto done_once = std::make_shared<bool>(false);
-        channel.deliver(row.recipient, notification, [weak, row, done_once](DeliveryResult result) {
+        const std::string recipient = rows.front().recipient;
+        channel.deliver(recipient, notification, [weak, rows = std::move(rows), done_once](DeliveryResult result) {
             if (*done_once) {
-                spdlog::error("outbox: channel {} reported twice for row {}; ignored", row.channel, row.id);
+                spdlog::error("outbox: channel {} reported twice for row {}; ignored", rows.front().channel,
+                              rows.front().id);
                 return;
             }
             *done_once = true;
-            if (auto self = weak.lock()) self->finished(row, std::move(result));
+            if (auto self = weak.lock()) self->finished(rows, std::move(result));
         });
     }
 
@@ -507,7 +742,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
         if (!started || stopped) return;
         RunReport report = run_due(clock.now());
         if (report.storage_error) return arm(options.storage_retry);
-        if (report.more && in_flight_rows.size() < options.max_in_flight) return schedule_now();
+        if (report.more && deliveries < options.max_in_flight) return schedule_now();
         Duration wait = options.max_sleep;
         OutboxRepository repo(db);
         auto next = repo.next_due();
@@ -519,7 +754,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
             const auto until = std::chrono::ceil<Duration>(**next - clock.now());
             if (until > Duration{0}) {
                 wait = std::min(wait, until);
-            } else if (in_flight_rows.empty()) {
+            } else if (deliveries == 0) {
                 // Due but not started without anything in flight: only a
                 // full batch does that (handled above); do not spin.
                 wait = std::chrono::milliseconds(5);
@@ -596,7 +831,7 @@ std::optional<TimePoint> Dispatcher::next_due() {
     return *next;
 }
 
-std::size_t Dispatcher::in_flight() const { return m_impl->in_flight_rows.size(); }
+std::size_t Dispatcher::in_flight() const { return m_impl->deliveries; }
 
 const DispatcherCounters& Dispatcher::counters() const { return m_impl->counters; }
 

@@ -1,8 +1,61 @@
 #include "email_channel.hpp"
 
+#include <string_view>
 #include <utility>
 
 namespace tocsin::notify::email {
+
+namespace {
+
+std::string escape_html(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
+// The digest's list as plain text, for a digest built without one.
+std::string digest_text(const Notification& n) {
+    std::string text = std::to_string(n.digest.size()) + " incidents paged at once, one line each:\n\n";
+    for (const DigestItem& item : n.digest) text += item.subject + "\n";
+    if (const std::string all = acknowledge_all_command(n.digest); !all.empty()) {
+        text += "\nAcknowledge all: " + all + "\n";
+    }
+    return text;
+}
+
+// The digest's list as HTML: one list item per page, then the command that
+// acknowledges them all.
+std::string digest_html(const Notification& n) {
+    std::string html = "<!DOCTYPE html>\n<html><body>\n<p><b>" + escape_html(n.subject) + "</b></p>\n<p>" +
+                       std::to_string(n.digest.size()) + " incidents paged at once:</p>\n<ul>\n";
+    for (const DigestItem& item : n.digest) html += "<li>" + escape_html(item.subject) + "</li>\n";
+    html += "</ul>\n";
+    if (const std::string all = acknowledge_all_command(n.digest); !all.empty()) {
+        html += "<p>Acknowledge all:<br><code>" + escape_html(all) + "</code></p>\n";
+    }
+    html += "</body></html>\n";
+    return html;
+}
+
+}  // namespace
 
 EmailChannel::EmailChannel(SmtpClient client, EmailChannelOptions options, const Clock& clock, std::string name)
     : m_client(std::move(client)), m_options(std::move(options)), m_clock(clock), m_name(std::move(name)) {}
@@ -17,6 +70,18 @@ Result<RenderedEmail> EmailChannel::render(const std::string& recipient, const N
     m.idempotency_key = notification.idempotency_key;
     m.date = date;
     m.headers = m_options.headers;
+    if (notification.is_digest()) {
+        // A digest stands alone: no thread, its incidents in a header for filters.
+        if (m.text_body.empty()) m.text_body = digest_text(notification);
+        m.html_body = digest_html(notification);
+        std::string ids;
+        for (const DigestItem& item : notification.digest) {
+            ids += (ids.empty() ? "" : ", ") + std::to_string(item.incident_id);
+        }
+        m.headers.emplace_back("X-Tocsin-Digest", std::to_string(notification.digest_id));
+        m.headers.emplace_back("X-Tocsin-Incidents", ids);
+        return render_email(m);
+    }
     if (notification.incident_id != 0)
         m.headers.emplace_back("X-Tocsin-Incident", std::to_string(notification.incident_id));
     if (!notification.thread_root.empty()) m.thread_root_id = notification.thread_root;

@@ -1,7 +1,10 @@
 // The email channel behind notify::Channel: renders a Notification with
 // render_email (From from the options, To the recipient address, Message-ID
 // from the idempotency key, In-Reply-To/References from the thread root) and
-// sends it with SmtpClient, one connection per page. SMTP outcomes map one to
+// sends it with SmtpClient, one connection per page. A digest
+// (Notification::digest) gets its list in the plain-text and an HTML body,
+// X-Tocsin-Digest (the digest's id) and X-Tocsin-Incidents headers, and no
+// thread: it stands on its own. SMTP outcomes map one to
 // one: sent, retry (4xx, timeouts, connection trouble), permanent (5xx, bad
 // addresses, authentication or TLS verification failures).
 #pragma once

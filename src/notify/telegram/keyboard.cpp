@@ -1,8 +1,8 @@
 #include "tocsin/notify/telegram/keyboard.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include "tocsin/core/base64url.hpp"
+#include "tocsin/core/hmac.hpp"
+
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -20,32 +20,10 @@ constexpr std::size_t k_mac_bytes = 16;  // 128 bits, 22 base64url characters
 constexpr std::size_t k_mac_chars = 22;
 constexpr std::size_t k_min_key_bytes = 16;
 
-std::string base64url(const unsigned char* data, std::size_t n) {
-    static constexpr char k_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    std::size_t i = 0;
-    for (; i + 3 <= n; i += 3) {
-        std::uint32_t v = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
-        out += k_alphabet[(v >> 18) & 63];
-        out += k_alphabet[(v >> 12) & 63];
-        out += k_alphabet[(v >> 6) & 63];
-        out += k_alphabet[v & 63];
-    }
-    if (n - i == 1) {
-        std::uint32_t v = std::uint32_t{data[i]} << 16;
-        out += k_alphabet[(v >> 18) & 63];
-        out += k_alphabet[(v >> 12) & 63];
-    } else if (n - i == 2) {
-        std::uint32_t v = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8);
-        out += k_alphabet[(v >> 18) & 63];
-        out += k_alphabet[(v >> 12) & 63];
-        out += k_alphabet[(v >> 6) & 63];
-    }
-    return out;
-}
 
 std::optional<IncidentAction> parse_prefix(std::string_view prefix) {
-    for (auto action : {IncidentAction::acknowledge, IncidentAction::resolve, IncidentAction::escalate}) {
+    for (auto action : {IncidentAction::acknowledge, IncidentAction::resolve, IncidentAction::escalate,
+                        IncidentAction::acknowledge_all}) {
         if (prefix == callback_prefix(action)) return action;
     }
     return std::nullopt;
@@ -72,6 +50,7 @@ const char* to_string(IncidentAction action) noexcept {
         case IncidentAction::acknowledge: return "acknowledge";
         case IncidentAction::resolve: return "resolve";
         case IncidentAction::escalate: return "escalate";
+        case IncidentAction::acknowledge_all: return "acknowledge_all";
     }
     return "unknown";
 }
@@ -81,6 +60,7 @@ const char* callback_prefix(IncidentAction action) noexcept {
         case IncidentAction::acknowledge: return "ack";
         case IncidentAction::resolve: return "res";
         case IncidentAction::escalate: return "esc";
+        case IncidentAction::acknowledge_all: return "aka";
     }
     return "?";
 }
@@ -98,15 +78,9 @@ std::string CallbackSigner::mac(std::string_view signed_part) const {
     input.reserve(k_mac_context.size() + signed_part.size());
     input += k_mac_context;
     input += signed_part;
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    const std::string& key = m_key.reveal();
-    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(input.data()),
-             input.size(), digest, &length) == nullptr ||
-        length < k_mac_bytes) {
-        return {};  // never matches: verify() requires k_mac_chars characters
-    }
-    return base64url(digest, k_mac_bytes);
+    const std::string digest = hmac_sha256(m_key.reveal(), input);
+    if (digest.size() < k_mac_bytes) return {};  // never matches: verify() requires k_mac_chars characters
+    return base64url_encode(std::string_view(digest).substr(0, k_mac_bytes));
 }
 
 std::string CallbackSigner::sign(IncidentAction action, std::int64_t incident_id) const {
@@ -124,7 +98,7 @@ Result<CallbackAction> CallbackSigner::verify(std::string_view data) const {
     const std::string_view given = data.substr(last + 1);
     const std::string expected = mac(signed_part);
     if (given.size() != k_mac_chars || expected.size() != k_mac_chars ||
-        CRYPTO_memcmp(given.data(), expected.data(), k_mac_chars) != 0) {
+        !constant_time_equal(given, expected)) {
         return invalid("callback data has a wrong signature");
     }
     // Signed by us, so well formed unless the format changed; checked anyway.
@@ -145,6 +119,22 @@ Keyboard incident_keyboard(const CallbackSigner& signer, std::int64_t incident_i
         Button{"Resolve", signer.sign(IncidentAction::resolve, incident_id)},
         Button{"Escalate", signer.sign(IncidentAction::escalate, incident_id)},
     }};
+}
+
+Keyboard digest_keyboard(const CallbackSigner& signer, const std::vector<std::int64_t>& incident_ids,
+                         std::int64_t digest_id) {
+    if (incident_ids.empty()) return {};
+    Keyboard keyboard;
+    if (incident_ids.size() + 1 <= k_max_keyboard_buttons) {
+        for (std::size_t i = 0; i < incident_ids.size(); ++i) {
+            if (i % k_digest_buttons_per_row == 0) keyboard.emplace_back();
+            const std::int64_t id = incident_ids[i];
+            keyboard.back().push_back(
+                Button{"Ack #" + std::to_string(id), signer.sign(IncidentAction::acknowledge, id)});
+        }
+    }
+    keyboard.push_back({Button{"Acknowledge all", signer.sign(IncidentAction::acknowledge_all, digest_id)}});
+    return keyboard;
 }
 
 }  // namespace tocsin::notify::telegram

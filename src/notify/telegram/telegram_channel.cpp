@@ -1,5 +1,6 @@
 #include "telegram_channel.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <memory>
 #include <utility>
@@ -30,6 +31,7 @@ struct Sending : std::enable_shared_from_this<Sending> {
     std::int64_t chat_id = 0;
     std::optional<std::int64_t> reply_to;
     Keyboard buttons;
+    bool buttons_last = false;  // under the last part (a digest: under its list), else the first
     std::vector<std::string> parts;
     std::function<void(DeliveryResult)> done;
     std::size_t next = 0;
@@ -43,7 +45,7 @@ struct Sending : std::enable_shared_from_this<Sending> {
         request.chat_id = chat_id;
         request.text = parts[next];
         request.reply_to_message_id = reply_to;
-        if (next == 0) request.buttons = buttons;
+        if (next == (buttons_last ? parts.size() - 1 : 0)) request.buttons = buttons;
         client.send_message(std::move(request), [self = shared_from_this()](ApiResult<SentMessage> result) {
             self->on_sent(std::move(result));
         });
@@ -106,7 +108,19 @@ void TelegramChannel::deliver(const std::string& recipient, const Notification& 
     sending->parts = render(notification);
     if (sending->parts.empty()) return sending->done(permanent("nothing to send: the notification is empty"));
     if (auto root = parse_id(notification.thread_root); root && *root > 0) sending->reply_to = *root;
-    if (notification.actionable && notification.incident_id > 0 && m_options.signer) {
+    if (notification.is_digest()) {
+        if (notification.actionable && notification.digest_id > 0 && m_options.signer) {
+            std::vector<std::int64_t> ids;
+            for (const DigestItem& item : notification.digest) {
+                if (item.actionable && item.incident_id > 0 &&
+                    std::find(ids.begin(), ids.end(), item.incident_id) == ids.end()) {
+                    ids.push_back(item.incident_id);
+                }
+            }
+            sending->buttons = digest_keyboard(*m_options.signer, ids, notification.digest_id);
+            sending->buttons_last = true;
+        }
+    } else if (notification.actionable && notification.incident_id > 0 && m_options.signer) {
         sending->buttons = incident_keyboard(*m_options.signer, notification.incident_id);
     }
     sending->send_next();

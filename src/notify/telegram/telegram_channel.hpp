@@ -3,10 +3,13 @@
 // when longer than Telegram allows and sent in order to the recipient chat.
 // An actionable incident page carries the signed Acknowledge / Resolve /
 // Escalate buttons on its first part; a thread root (the message id of the
-// incident's first page in that chat) makes every part a reply to it. The
-// client's outcomes map one to one; a 429's retry_after becomes
-// DeliveryResult::retry_after, and "can't parse entities" is handled by the
-// client's plain-text fallback (TelegramOptions::plain_text_fallback).
+// incident's first page in that chat) makes every part a reply to it. A
+// digest (Notification::digest) is rendered the same way, with its keyboard
+// (digest_keyboard: Ack #ID per actionable incident, Acknowledge all) under
+// its last part, after the list. The client's outcomes map one to one; a
+// 429's retry_after becomes DeliveryResult::retry_after, and "can't parse
+// entities" is handled by the client's plain-text fallback
+// (TelegramOptions::plain_text_fallback).
 #pragma once
 
 #include <optional>

@@ -177,7 +177,8 @@ struct UpdatesPoller::Impl : std::enable_shared_from_this<Impl> {
         try {
             reply = on_action(request);
         } catch (const std::exception& e) {
-            spdlog::error("telegram: handling {} of incident {} by {} failed: {}", to_string(action->action),
+            spdlog::error("telegram: handling {} of {} {} by {} failed: {}", to_string(action->action),
+                          action->action == IncidentAction::acknowledge_all ? "digest" : "incident",
                           action->incident_id, query.from.display_name(), e.what());
             reply = ActionReply{"Sorry, that failed; please try again.", false};
         }

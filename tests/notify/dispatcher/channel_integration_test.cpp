@@ -10,7 +10,10 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+
+#include <boost/json/parse.hpp>
 
 #include "../../store/temp_dir.hpp"
 #include "aiosmtpd.hpp"
@@ -56,6 +59,23 @@ Notification page(std::int64_t incident, std::string key, std::string subject = 
     n.text = std::move(text);
     n.actionable = true;
     return n;
+}
+
+// A digest of four pages (as the dispatcher builds them), one not actionable.
+Notification digest_of_four(std::string key = "inc-1/page-1/telegram/-100123/digest") {
+    Notification d;
+    d.idempotency_key = std::move(key);
+    d.subject = "[P1] 4 incidents";
+    d.digest = {{1, "[P1] #1 API down <prod>", true},
+                {2, "[P1] #2 DB down & slow", true},
+                {3, "[P1] #3 resolved: cache", false},
+                {4, "[P1] #4 Queue stuck", true}};
+    d.digest_id = 77;
+    d.actionable = true;
+    d.text = "4 incidents paged at once, one line each:\n\n";
+    for (const auto& item : d.digest) d.text += item.subject + "\n";
+    d.text += "\nAcknowledge all: " + acknowledge_all_command(d.digest) + "\n";
+    return d;
 }
 
 // Runs one delivery to completion on `io`.
@@ -167,6 +187,37 @@ TEST_F(EmailChannelTest, OutcomesMapToRetryAndPermanent) {
     EXPECT_EQ(bad.outcome, DeliveryOutcome::permanent);
     EXPECT_THAT(bad.detail, HasSubstr("cannot render"));
     EXPECT_EQ(server.messages().size(), 1u);
+}
+
+TEST_F(EmailChannelTest, SendsADigestWithItsListInPlainTextAndHtmlUnthreaded) {
+    Aiosmtpd server;
+    auto ch = channel(server);
+    Notification d = digest_of_four("inc-1/page-1/email/zoe@example.com/digest");
+    // Ignored: a digest stands alone.
+    d.thread_root = email::make_message_id("inc-1/page-0/email/zoe@example.com", k_from);
+    auto r = deliver(io, *ch, "zoe@example.com", d);
+    ASSERT_EQ(r.outcome, DeliveryOutcome::sent) << r.detail << "\n" << server.log();
+    EXPECT_EQ(r.remote_id, email::make_message_id("inc-1/page-1/email/zoe@example.com/digest", k_from));
+    auto messages = server.messages();
+    ASSERT_EQ(messages.size(), 1u);
+    const auto& m = messages[0];
+    EXPECT_EQ(m.str({"decoded", "subject"}), "[P1] 4 incidents");
+    EXPECT_EQ(m.str({"decoded", "in_reply_to"}), "");
+    EXPECT_EQ(m.str({"decoded", "defects"}), "[]");
+    EXPECT_THAT(m.data, HasSubstr("X-Tocsin-Digest: 77\r\n"));
+    EXPECT_THAT(m.data, HasSubstr("X-Tocsin-Incidents: 1, 2, 3, 4\r\n"));
+    EXPECT_THAT(m.data, Not(HasSubstr("X-Tocsin-Incident:")));
+    const auto& parts = m.facts.at("decoded").as_object().at("parts").as_array();
+    ASSERT_EQ(parts.size(), 2u);
+    EXPECT_EQ(std::string(parts[0].at("content_type").as_string()), "text/plain");
+    EXPECT_EQ(std::string(parts[1].at("content_type").as_string()), "text/html");
+    const std::string plain(parts[0].at("content").as_string());
+    const std::string html(parts[1].at("content").as_string());
+    EXPECT_THAT(plain, HasSubstr("[P1] #2 DB down & slow\n"));
+    EXPECT_THAT(plain, HasSubstr("Acknowledge all: for id in 1 2 4; do tocsin incident ack \"$id\"; done"));
+    EXPECT_THAT(html, HasSubstr("<li>[P1] #1 API down &lt;prod&gt;</li>"));
+    EXPECT_THAT(html, HasSubstr("<li>[P1] #2 DB down &amp; slow</li>"));
+    EXPECT_THAT(html, HasSubstr("<code>for id in 1 2 4; do tocsin incident ack &quot;$id&quot;; done</code>"));
 }
 
 // The dispatcher's own loop (start, poke, its timer) with real time: a page
@@ -335,6 +386,113 @@ TEST_F(TelegramChannelTest, OutcomesMapToRetryPermanentAndRetryAfter) {
     for (const auto& d : {flood.detail, bad_gateway.detail, blocked.detail, plain.detail}) {
         EXPECT_THAT(d, Not(HasSubstr("AAHsecret")));
     }
+}
+
+TEST_F(TelegramChannelTest, SendsADigestWithAnAckButtonPerIncidentAndAcknowledgeAll) {
+    auto ch = channel();
+    const Notification d = digest_of_four();
+    auto r = deliver(io, *ch, "-100123", d);
+    ASSERT_EQ(r.outcome, DeliveryOutcome::sent) << r.detail;
+    auto calls = fake.calls("sendMessage");
+    ASSERT_EQ(calls.size(), 1u);
+    EXPECT_EQ(calls[0].param("text"), "<b>[P1] 4 incidents</b>\n\n" + telegram::escape_html(d.text));
+    EXPECT_FALSE(calls[0].has("reply_parameters"));
+    // Ack #1, #2, #4 (#3 is not actionable), then Acknowledge all.
+    EXPECT_EQ(calls[0].param("reply_markup"),
+              telegram::keyboard_json(telegram::digest_keyboard(signer, {1, 2, 4}, 77)));
+    EXPECT_EQ(fake.markup(std::stoll(r.remote_id)), calls[0].param("reply_markup"));
+}
+
+TEST_F(TelegramChannelTest, ALongDigestCarriesItsButtonsUnderTheLastPart) {
+    auto ch = channel();
+    Notification d = digest_of_four();
+    for (int i = 5; i <= 99; ++i) {
+        d.digest.push_back({i, "[P1] #" + std::to_string(i) + " " + std::string(60, 'x'), true});
+        d.text += d.digest.back().subject + "\n";
+    }
+    auto r = deliver(io, *ch, "-100123", d);
+    ASSERT_EQ(r.outcome, DeliveryOutcome::sent) << r.detail;
+    auto calls = fake.calls("sendMessage");
+    ASSERT_GE(calls.size(), 2u);
+    EXPECT_EQ(r.remote_id, "1");  // the first part, for threading
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        EXPECT_EQ(calls[i].has("reply_markup"), i + 1 == calls.size()) << "part " << i;
+    }
+    auto markup = boost::json::parse(calls.back().param("reply_markup"));
+    std::size_t buttons = 0;
+    for (const auto& row : markup.at("inline_keyboard").as_array()) buttons += row.as_array().size();
+    EXPECT_EQ(buttons, 99u);  // 98 actionable incidents + Acknowledge all
+}
+
+// A storm through the dispatcher and the real channel: 60 incidents for one
+// chat go out as two digests a second apart, every incident with its button.
+TEST_F(TelegramChannelTest, DispatcherSendsAStormAsDigestsWithButtons) {
+    ::tocsin::store::testing::TempDir dir;
+    store::Store db = store::Store::open(dir.file("tocsin.db"));
+    for (int i = 1; i <= 60; ++i) {
+        ASSERT_TRUE(db.database()
+                        .exec("INSERT INTO incidents (id, key, title, severity, state, impact_started_ms, detected_ms) "
+                              "VALUES (" +
+                              std::to_string(i) + ", 'k" + std::to_string(i) +
+                              "', 'API down', 'P1', 'investigating', 0, 0)")
+                        .ok());
+    }
+    const TimePoint t0 = store::from_unix_millis(1'700'000'000'000);
+    ManualClock clock{t0};
+    DispatcherOptions o;
+    o.seed = 3;
+    Dispatcher dispatcher(io, db.database(), clock, o);
+    ASSERT_TRUE(dispatcher.add_channel(channel(), telegram_limits()).ok());
+    OutboxRepository repo(db.database());
+    std::vector<std::int64_t> rows;
+    for (int i = 1; i <= 60; ++i) {
+        auto e = repo.enqueue(store::make_outbox_entry(
+            page(i, "inc-" + std::to_string(i) + "/page-1/telegram/4242", "[P1] #" + std::to_string(i) + " API down"),
+            "telegram", "4242", t0));
+        ASSERT_TRUE(e.ok());
+        rows.push_back(e->id);
+    }
+    for (int i = 0; i < 20; ++i) {
+        dispatcher.run_due(clock.now());
+        io.restart();
+        io.run();
+        auto next = dispatcher.next_due();
+        if (!next) break;
+        clock.set(std::max(*next, clock.now()));
+    }
+    auto calls = fake.calls("sendMessage");
+    ASSERT_EQ(calls.size(), 2u);
+    EXPECT_THAT(calls[0].param("text"), HasSubstr("<b>[P1] 50 incidents</b>"));
+    EXPECT_THAT(calls[1].param("text"), HasSubstr("<b>[P1] 10 incidents</b>"));
+    std::set<std::int64_t> acked;
+    for (std::size_t m = 0; m < calls.size(); ++m) {
+        auto markup = boost::json::parse(calls[m].param("reply_markup"));
+        const auto& keyboard = markup.at("inline_keyboard").as_array();
+        const auto& last = keyboard.back().as_array();
+        ASSERT_EQ(last.size(), 1u);
+        auto all = signer.verify(std::string(last[0].at("callback_data").as_string()));
+        ASSERT_TRUE(all.ok());
+        EXPECT_EQ(all->action, telegram::IncidentAction::acknowledge_all);
+        EXPECT_EQ(all->incident_id, m == 0 ? rows[0] : rows[50]);  // the lead row
+        auto incidents = repo.digest_incidents(all->incident_id);
+        ASSERT_TRUE(incidents.ok());
+        EXPECT_EQ(incidents->size(), m == 0 ? 50u : 10u);
+        for (std::size_t r = 0; r + 1 < keyboard.size(); ++r) {
+            for (const auto& button : keyboard[r].as_array()) {
+                auto ack = signer.verify(std::string(button.at("callback_data").as_string()));
+                ASSERT_TRUE(ack.ok());
+                EXPECT_EQ(ack->action, telegram::IncidentAction::acknowledge);
+                EXPECT_TRUE(acked.insert(ack->incident_id).second);
+            }
+        }
+    }
+    EXPECT_EQ(acked.size(), 60u);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        auto r = (*repo.find(rows[i])).value();
+        EXPECT_EQ(r.state, OutboxState::sent);
+        EXPECT_EQ(r.remote_id, i < 50 ? "1" : "2");
+    }
+    EXPECT_EQ(*(*repo.find(rows[50]))->sent_at - *(*repo.find(rows[0]))->sent_at, 1s);
 }
 
 // The dispatcher stepped through virtual time (ManualClock, run_due) while

@@ -2,8 +2,8 @@
 // ManualClock, driven step by step through run_due (virtual time, no
 // waiting): sent once, retries with their backoff and jitter, retry_after,
 // permanent failures and the fallback, max attempts, rate limits, in-flight
-// bounds, threading, crash recovery, duplicates, a storage outage, and the
-// loop itself (start, poke).
+// bounds, threading, crash recovery, duplicates, a storage outage, the
+// loop itself (start, poke), and storm control (digests).
 #include "tocsin/notify/dispatcher.hpp"
 
 #include <gmock/gmock.h>
@@ -16,6 +16,7 @@
 #include <memory>
 #include <numeric>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,31 @@ protected:
                          const std::string& recipient = "-100123", std::int64_t incident = 1, TimePoint due = k_t0) {
         store::OutboxEntry e = store::make_outbox_entry(page(incident, key), channel, recipient, k_t0);
         e.next_attempt_at = due;
+        auto r = repo().enqueue(e);
+        EXPECT_TRUE(r.ok()) << r.error().message;
+        return r.ok() ? r->id : 0;
+    }
+
+    // Incidents first..last (1 and 2 are there already).
+    void add_incidents(int first, int last) {
+        auto tx = store::Transaction::begin(db());
+        ASSERT_TRUE(tx.ok());
+        for (int id = first; id <= last; ++id) {
+            auto status = db().exec(
+                "INSERT INTO incidents (id, key, title, severity, state, impact_started_ms, detected_ms) VALUES (" +
+                std::to_string(id) + ", 'k" + std::to_string(id) + "', 'API down', 'P1', 'investigating', 0, 0)");
+            ASSERT_TRUE(status.ok()) << status.error().message;
+        }
+        ASSERT_TRUE(tx->commit().ok());
+    }
+
+    // A page as the paging policy writes it: "[P1] #ID ..." and its key.
+    std::int64_t enqueue_page(std::int64_t incident, const std::string& recipient, TimePoint due = k_t0,
+                              const std::string& what = "page-1", bool actionable = true) {
+        Notification n =
+            page(incident, "inc-" + std::to_string(incident) + "/" + what + "/telegram/" + recipient, actionable);
+        n.subject = "[P1] #" + std::to_string(incident) + " API down";
+        store::OutboxEntry e = store::make_outbox_entry(n, "telegram", recipient, due);
         auto r = repo().enqueue(e);
         EXPECT_TRUE(r.ok()) << r.error().message;
         return r.ok() ? r->id : 0;
@@ -670,6 +696,318 @@ TEST_F(DispatcherTest, TheLoopWakesForRetriesOnItsTimer) {
     for (int i = 0; i < 500 && telegram->deliveries.size() < 2; ++i) io.run_one_for(10ms);
     ASSERT_EQ(telegram->deliveries.size(), 2u);
     dispatcher->stop();
+}
+
+// ------------------------------------------------------------------ storm control
+
+// 500 incidents declared within a second, all paging the same person on
+// Telegram, queued before the dispatcher looks: ten digests of fifty, one
+// per second (the chat's limit), every incident in exactly one of them and
+// acknowledgeable, every row sent, nothing dropped.
+TEST_F(DispatcherTest, AStormOfFiveHundredIncidentsGoesOutAsTenDigests) {
+    add_incidents(3, 500);
+    make({}, telegram_limits());
+    std::map<std::int64_t, std::int64_t> row_of;  // incident → its row
+    for (int i = 1; i <= 500; ++i) row_of[i] = enqueue_page(i, "4242", k_t0 + i * 2ms);
+    clock.set(k_t0 + 1s);  // the storm's rows are committed; the dispatcher wakes
+    drive();
+
+    const auto& ds = telegram->deliveries;
+    ASSERT_EQ(ds.size(), 10u);
+    std::vector<std::int64_t> listed;
+    for (std::size_t i = 0; i < ds.size(); ++i) {
+        SCOPED_TRACE("digest " + std::to_string(i));
+        const Notification& n = ds[i].notification;
+        ASSERT_TRUE(n.is_digest());
+        EXPECT_EQ(ds[i].recipient, "4242");
+        ASSERT_EQ(n.digest.size(), 50u);
+        EXPECT_EQ(n.subject, "[P1] 50 incidents");
+        EXPECT_EQ(n.incident_id, 0);
+        EXPECT_EQ(n.thread_root, "");
+        EXPECT_TRUE(n.actionable);
+        const std::int64_t lead = row_of[n.digest.front().incident_id];
+        EXPECT_EQ(n.digest_id, lead);
+        EXPECT_EQ(n.idempotency_key, row(lead).idempotency_key + "/digest");
+        EXPECT_THAT(n.text, HasSubstr("[P1] #" + std::to_string(n.digest.back().incident_id) + " API down\n"));
+        EXPECT_THAT(n.text,
+                    HasSubstr("Acknowledge all: for id in " + std::to_string(n.digest.front().incident_id) + " "));
+        std::vector<std::int64_t> in_this;
+        for (const DigestItem& item : n.digest) {
+            EXPECT_TRUE(item.actionable);
+            EXPECT_EQ(item.subject, "[P1] #" + std::to_string(item.incident_id) + " API down");
+            listed.push_back(item.incident_id);
+            in_this.push_back(item.incident_id);
+            const OutboxRow r = row(row_of[item.incident_id]);
+            EXPECT_EQ(r.state, OutboxState::sent);
+            EXPECT_EQ(r.digest_of, lead);
+            EXPECT_EQ(r.remote_id, "telegram-" + std::to_string(i + 1));
+            EXPECT_EQ(r.sent_at, ds[i].at);
+        }
+        // "Acknowledge all" finds exactly the incidents listed.
+        auto acked = repo().digest_incidents(lead);
+        ASSERT_TRUE(acked.ok());
+        EXPECT_EQ(*acked, in_this);
+        if (i > 0) {
+            EXPECT_GE(ds[i].at - ds[i - 1].at, 1s);  // one message per second in a chat
+        }
+    }
+    std::vector<std::int64_t> every(500);
+    std::iota(every.begin(), every.end(), 1);
+    std::sort(listed.begin(), listed.end());
+    EXPECT_EQ(listed, every);  // each incident exactly once
+    EXPECT_EQ(ds.front().at, k_t0 + 1s);
+    EXPECT_EQ(ds.back().at, k_t0 + 10s);  // nine simulated seconds from the first to the last
+
+    auto counts = repo().counts();
+    ASSERT_TRUE(counts.ok());
+    EXPECT_EQ(counts->sent, 500);
+    EXPECT_EQ(counts->pending + counts->sending + counts->failed + counts->cancelled, 0);
+    EXPECT_EQ(reports.size(), 500u);  // the audit hook sees every page
+    const DispatcherCounters& c = dispatcher->counters();
+    EXPECT_EQ(c.attempts, 10u);
+    EXPECT_EQ(c.digests, 10u);
+    EXPECT_EQ(c.digested_rows, 500u);
+    EXPECT_EQ(c.sent, 500u);
+    EXPECT_EQ(c.failed, 0u);
+}
+
+// The same storm in a group chat: also at most 20 messages a minute there.
+TEST_F(DispatcherTest, AStormInAGroupChatKeepsTheGroupLimit) {
+    add_incidents(3, 500);
+    make({}, telegram_limits());
+    for (int i = 1; i <= 500; ++i) enqueue_page(i, "-100123", k_t0);
+    drive();
+    const auto& ds = telegram->deliveries;
+    ASSERT_EQ(ds.size(), 10u);
+    std::size_t items = 0;
+    for (std::size_t i = 0; i < ds.size(); ++i) {
+        items += ds[i].notification.digest.size();
+        if (i > 0) {
+            EXPECT_GE(ds[i].at - ds[i - 1].at, 1s);
+        }
+        std::size_t in_window = 0;
+        for (std::size_t j = i; j < ds.size(); ++j) in_window += ds[j].at - ds[i].at < 60s;
+        EXPECT_LE(in_window, 20u);
+    }
+    EXPECT_EQ(items, 500u);
+    // One a second while the group's burst of 5 lasts (it refills a quarter
+    // token a second meanwhile), then one every 4 s: 0-5, 8, 12, 16, 20 s.
+    EXPECT_EQ(ds.back().at - ds.front().at, 20s);
+    EXPECT_EQ(repo().counts()->sent, 500);
+}
+
+// The dispatcher looking after every single commit while the storm builds
+// up: the first page goes alone, the others pile up behind the chat's limit
+// and leave as digests.
+TEST_F(DispatcherTest, AStormSeenAsItArrivesStillEndsInAFewDigests) {
+    add_incidents(3, 500);
+    make({}, telegram_limits());
+    for (int i = 1; i <= 500; ++i) {
+        enqueue_page(i, "4242", clock.now());
+        dispatcher->run_due(clock.now());
+        clock.advance(2ms);
+    }
+    drive();
+    const auto& ds = telegram->deliveries;
+    ASSERT_EQ(ds.size(), 11u);
+    EXPECT_FALSE(ds[0].notification.is_digest());
+    std::set<std::int64_t> listed{ds[0].notification.incident_id};
+    for (std::size_t i = 1; i < ds.size(); ++i) {
+        EXPECT_GE(ds[i].at - ds[i - 1].at, 1s);
+        for (const DigestItem& item : ds[i].notification.digest) EXPECT_TRUE(listed.insert(item.incident_id).second);
+    }
+    EXPECT_EQ(listed.size(), 500u);
+    EXPECT_EQ(repo().counts()->sent, 500);
+}
+
+TEST_F(DispatcherTest, MoreThanDigestAfterRowsMakeADigestUpToDigestMax) {
+    add_incidents(3, 12);
+    DispatcherOptions o;
+    o.digest_max = 4;
+    make(o);                                             // no rate limits: everything due goes at once
+    for (int i = 1; i <= 3; ++i) enqueue_page(i, "7");   // three: each alone
+    for (int i = 1; i <= 4; ++i) enqueue_page(i, "8");   // four: one digest
+    for (int i = 1; i <= 10; ++i) enqueue_page(i, "9");  // ten: 4 + 4, then two alone
+    drive();
+    std::map<std::string, std::vector<std::size_t>> sizes;  // recipient → items per delivery (0: alone)
+    for (const auto& d : telegram->deliveries) sizes[d.recipient].push_back(d.notification.digest.size());
+    EXPECT_EQ(sizes["7"], (std::vector<std::size_t>{0, 0, 0}));
+    EXPECT_EQ(sizes["8"], (std::vector<std::size_t>{4}));
+    EXPECT_EQ(sizes["9"], (std::vector<std::size_t>{4, 4, 0, 0}));
+    EXPECT_EQ(repo().counts()->sent, 17);
+}
+
+TEST_F(DispatcherTest, DigestAfterZeroNeverDigests) {
+    add_incidents(3, 10);
+    DispatcherOptions o;
+    o.digest_after = 0;
+    make(o, telegram_limits());
+    for (int i = 1; i <= 10; ++i) enqueue_page(i, "4242");
+    drive();
+    ASSERT_EQ(telegram->deliveries.size(), 10u);
+    for (const auto& d : telegram->deliveries) EXPECT_FALSE(d.notification.is_digest());
+    EXPECT_EQ(telegram->deliveries.back().at - telegram->deliveries.front().at, 9s);
+    EXPECT_EQ(dispatcher->counters().digests, 0u);
+}
+
+TEST_F(DispatcherTest, PagesWithoutAnIncidentAreNeverDigested) {
+    make();
+    for (int i = 0; i < 6; ++i) enqueue("test-page-" + std::to_string(i), "telegram", "4242", 0);
+    drive();
+    ASSERT_EQ(telegram->deliveries.size(), 6u);
+    for (const auto& d : telegram->deliveries) EXPECT_FALSE(d.notification.is_digest());
+}
+
+// Per incident and recipient only the earliest pending page may go: a
+// follow-up is never in the digest with its page, and goes after it,
+// threaded under the digest that carried the page.
+TEST_F(DispatcherTest, AnIncidentsFollowUpIsNotInTheDigestOfItsPage) {
+    add_incidents(3, 4);
+    make({}, telegram_limits());
+    const std::int64_t first = enqueue_page(1, "4242");
+    const std::int64_t follow_up = enqueue_page(1, "4242", k_t0, "update-1", false);
+    for (int i = 2; i <= 4; ++i) enqueue_page(i, "4242");
+    drive();
+    const auto& ds = telegram->deliveries;
+    ASSERT_EQ(ds.size(), 2u);
+    ASSERT_TRUE(ds[0].notification.is_digest());
+    std::vector<std::int64_t> ids;
+    for (const DigestItem& item : ds[0].notification.digest) ids.push_back(item.incident_id);
+    EXPECT_EQ(ids, (std::vector<std::int64_t>{1, 2, 3, 4}));
+    EXPECT_EQ(ds[0].notification.digest_id, first);
+    EXPECT_FALSE(ds[1].notification.is_digest());
+    EXPECT_EQ(ds[1].notification.idempotency_key, row(follow_up).idempotency_key);
+    EXPECT_EQ(ds[1].notification.thread_root, "telegram-1");  // the digest that carried the page
+    EXPECT_EQ(ds[1].at, k_t0 + 1s);
+    EXPECT_EQ(row(follow_up).digest_of, 0);
+}
+
+TEST_F(DispatcherTest, ADigestRetriedIsSentAgainWhole) {
+    add_incidents(3, 5);
+    make({}, telegram_limits());
+    telegram->script = {FakeChannel::retry("HTTP 502: Bad Gateway")};
+    std::vector<std::int64_t> ids;
+    for (int i = 1; i <= 5; ++i) ids.push_back(enqueue_page(i, "4242"));
+    dispatcher->run_due(clock.now());
+    ASSERT_EQ(telegram->deliveries.size(), 1u);
+    EXPECT_EQ(dispatcher->in_flight(), 0u);
+    const TimePoint retry_at = row(ids[0]).next_attempt_at;
+    for (std::int64_t id : ids) {
+        const OutboxRow r = row(id);
+        EXPECT_EQ(r.state, OutboxState::pending);
+        EXPECT_EQ(r.attempts, 1);
+        EXPECT_EQ(r.next_attempt_at, retry_at);  // together again
+        EXPECT_EQ(r.last_error, "HTTP 502: Bad Gateway");
+        EXPECT_EQ(r.digest_of, ids[0]);
+    }
+    ASSERT_EQ(reports.size(), 5u);
+    for (const auto& r : reports) EXPECT_EQ(r.row.state, OutboxState::pending);
+    drive();
+    ASSERT_EQ(telegram->deliveries.size(), 2u);
+    const Notification& again = telegram->deliveries[1].notification;
+    EXPECT_EQ(again.idempotency_key, telegram->deliveries[0].notification.idempotency_key);
+    EXPECT_EQ(again.digest, telegram->deliveries[0].notification.digest);
+    EXPECT_EQ(telegram->deliveries[1].at, std::max(retry_at, k_t0 + 1s));
+    for (std::int64_t id : ids) {
+        const OutboxRow r = row(id);
+        EXPECT_EQ(r.state, OutboxState::sent);
+        EXPECT_EQ(r.attempts, 2);
+        EXPECT_EQ(r.remote_id, "telegram-2");
+        EXPECT_EQ(r.last_error, "");
+    }
+    EXPECT_EQ(dispatcher->counters().retried, 5u);
+    EXPECT_EQ(dispatcher->counters().sent, 5u);
+    EXPECT_EQ(dispatcher->counters().attempts, 2u);
+}
+
+// A digest that fails for good fails each of its rows, and each falls back
+// on its own, to the person's email, where they pile up again and go as one
+// email digest.
+TEST_F(DispatcherTest, ADigestThatFailsForGoodFallsBackRowByRow) {
+    add_incidents(3, 4);
+    DispatcherOptions o;
+    o.fallback = [](const Destination& failed) -> std::optional<Destination> {
+        if (failed.channel == "telegram") return Destination{"email", "alice@example.com"};
+        return std::nullopt;
+    };
+    make(o);
+    telegram->script = {FakeChannel::permanent("HTTP 403: Forbidden: bot was blocked by the user")};
+    std::vector<std::int64_t> ids;
+    for (int i = 1; i <= 4; ++i) ids.push_back(enqueue_page(i, "4242"));
+    dispatcher->run_due(clock.now());
+    ASSERT_EQ(telegram->deliveries.size(), 1u);
+    ASSERT_EQ(reports.size(), 4u);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const OutboxRow r = row(ids[i]);
+        EXPECT_EQ(r.state, OutboxState::failed);
+        EXPECT_THAT(r.last_error, HasSubstr("bot was blocked"));
+        ASSERT_TRUE(reports[i].fallback.has_value());
+        EXPECT_TRUE(reports[i].fallback_inserted);
+        EXPECT_EQ(reports[i].fallback->idempotency_key, r.idempotency_key + "/fallback/email/alice@example.com");
+    }
+    drive();
+    ASSERT_EQ(email->deliveries.size(), 1u);
+    const Notification& mail = email->deliveries[0].notification;
+    ASSERT_EQ(mail.digest.size(), 4u);
+    EXPECT_EQ(mail.idempotency_key, row(ids[0]).idempotency_key + "/fallback/email/alice@example.com/digest");
+    auto counts = repo().counts();
+    EXPECT_EQ(counts->failed, 4);
+    EXPECT_EQ(counts->sent, 4);
+    EXPECT_EQ(dispatcher->counters().fallbacks, 4u);
+}
+
+// One row of a digest out of attempts fails (and falls back) alone; the
+// others retry.
+TEST_F(DispatcherTest, ARowOutOfAttemptsFailsAloneInARetriedDigest) {
+    add_incidents(3, 4);
+    DispatcherOptions o;
+    o.retry = RetryPolicy{1s, 1s, 2};
+    make(o);
+    telegram->script = {FakeChannel::retry("HTTP 502"), FakeChannel::retry("HTTP 502")};
+    const std::int64_t tired = enqueue_page(1, "4242");
+    dispatcher->run_due(clock.now());  // alone, retried
+    ASSERT_EQ(row(tired).attempts, 1);
+    clock.set(row(tired).next_attempt_at);
+    std::vector<std::int64_t> fresh;
+    for (int i = 2; i <= 4; ++i) fresh.push_back(enqueue_page(i, "4242", clock.now()));
+    dispatcher->run_due(clock.now());  // the digest of four, retried
+    ASSERT_EQ(telegram->deliveries.size(), 2u);
+    EXPECT_EQ(telegram->deliveries[1].notification.digest.size(), 4u);
+    EXPECT_EQ(row(tired).state, OutboxState::failed);
+    EXPECT_THAT(row(tired).last_error, HasSubstr("gave up after 2 attempts"));
+    for (std::int64_t id : fresh) EXPECT_EQ(row(id).state, OutboxState::pending);
+    drive();
+    for (std::int64_t id : fresh) EXPECT_EQ(row(id).state, OutboxState::sent);
+    // Three left: not more than digest_after, so each goes alone.
+    ASSERT_EQ(telegram->deliveries.size(), 5u);
+    for (std::size_t i = 2; i < 5; ++i) EXPECT_FALSE(telegram->deliveries[i].notification.is_digest());
+}
+
+// At least once: a digest in flight when tocsin died goes out again after
+// the restart, with the same key.
+TEST_F(DispatcherTest, ADigestInterruptedByACrashIsSentAgain) {
+    add_incidents(3, 5);
+    make();
+    telegram->hold = true;
+    std::vector<std::int64_t> ids;
+    for (int i = 1; i <= 5; ++i) ids.push_back(enqueue_page(i, "4242"));
+    RunReport r = dispatcher->run_due(clock.now());
+    EXPECT_EQ(r.started, 1u);
+    EXPECT_EQ(r.digested, 5u);
+    EXPECT_EQ(dispatcher->in_flight(), 1u);
+    const std::string key = telegram->deliveries[0].notification.idempotency_key;
+    for (std::int64_t id : ids) EXPECT_EQ(row(id).state, OutboxState::sending);
+    dispatcher.reset();  // the crash: the outcome is never recorded
+
+    make();
+    auto recovered = dispatcher->start();
+    ASSERT_TRUE(recovered.ok());
+    EXPECT_EQ(*recovered, 5);
+    dispatcher->run_due(clock.now());
+    dispatcher->stop();
+    ASSERT_EQ(telegram->deliveries.size(), 1u);
+    EXPECT_EQ(telegram->deliveries[0].notification.idempotency_key, key);
+    for (std::int64_t id : ids) EXPECT_EQ(row(id).state, OutboxState::sent);
 }
 
 TEST(TokenBucket, BurstThenOnePerInterval) {

@@ -46,7 +46,8 @@ TEST(TelegramKeyboard, ButtonTextIsJsonEscaped) {
 
 TEST(TelegramKeyboard, SignedDataRoundTripsAndFitsTelegramsLimit) {
     auto s = signer();
-    for (auto action : {IncidentAction::acknowledge, IncidentAction::resolve, IncidentAction::escalate}) {
+    for (auto action : {IncidentAction::acknowledge, IncidentAction::resolve, IncidentAction::escalate,
+                        IncidentAction::acknowledge_all}) {
         for (std::int64_t id : {std::int64_t{1}, std::int64_t{987654}, std::numeric_limits<std::int64_t>::max()}) {
             std::string data = s.sign(action, id);
             EXPECT_LE(data.size(), k_max_callback_data_bytes) << data;
@@ -97,4 +98,54 @@ TEST(TelegramKeyboard, KeysMustBeLongEnoughAndAreNeverShown) {
 TEST(TelegramKeyboard, SignaturesAreDeterministicPerKey) {
     EXPECT_EQ(signer().sign(IncidentAction::resolve, 7), signer().sign(IncidentAction::resolve, 7));
     EXPECT_NE(signer().sign(IncidentAction::resolve, 7), signer("a-different-key-16+").sign(IncidentAction::resolve, 7));
+}
+
+TEST(TelegramKeyboard, DigestKeyboardAcksEachIncidentThenAll) {
+    auto s = signer();
+    Keyboard keyboard = digest_keyboard(s, {12, 13, 14, 15, 16, 17, 18}, 901);
+    ASSERT_EQ(keyboard.size(), 4u);  // 3 + 3 + 1, then "Acknowledge all"
+    EXPECT_EQ(keyboard[0].size(), 3u);
+    EXPECT_EQ(keyboard[1].size(), 3u);
+    ASSERT_EQ(keyboard[2].size(), 1u);
+    EXPECT_EQ(keyboard[0][0], (Button{"Ack #12", s.sign(IncidentAction::acknowledge, 12)}));
+    EXPECT_EQ(keyboard[2][0], (Button{"Ack #18", s.sign(IncidentAction::acknowledge, 18)}));
+    ASSERT_EQ(keyboard[3].size(), 1u);
+    EXPECT_EQ(keyboard[3][0].text, "Acknowledge all");
+    const std::string& all = keyboard[3][0].callback_data;
+    EXPECT_TRUE(all.starts_with("aka:901:")) << all;
+    EXPECT_LE(all.size(), k_max_callback_data_bytes);
+    auto verified = s.verify(all);
+    ASSERT_TRUE(verified.ok()) << verified.error().message;
+    EXPECT_EQ(*verified, (CallbackAction{IncidentAction::acknowledge_all, 901}));
+    EXPECT_EQ(std::string(to_string(IncidentAction::acknowledge_all)), "acknowledge_all");
+    // The "Acknowledge all" of one digest is not an "Acknowledge" of an incident.
+    const std::string mac = all.substr(all.rfind(':') + 1);
+    EXPECT_FALSE(s.verify("ack:901:" + mac).ok());
+    // Every button's data verifies back to what it says.
+    std::size_t buttons = 0;
+    for (const auto& row : keyboard) {
+        for (const auto& button : row) {
+            ++buttons;
+            EXPECT_TRUE(s.verify(button.callback_data).ok()) << button.text;
+        }
+    }
+    EXPECT_EQ(buttons, 8u);
+}
+
+TEST(TelegramKeyboard, DigestKeyboardStaysWithinTelegramsButtonLimit) {
+    auto s = signer();
+    std::vector<std::int64_t> ids(99);
+    for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(1000 + i);
+    Keyboard full = digest_keyboard(s, ids, 7);
+    std::size_t buttons = 0;
+    for (const auto& row : full) buttons += row.size();
+    EXPECT_EQ(buttons, k_max_keyboard_buttons);  // 99 + "Acknowledge all"
+    EXPECT_EQ(full.back().back().text, "Acknowledge all");
+
+    ids.push_back(2000);  // one more does not fit: only "Acknowledge all"
+    Keyboard only_all = digest_keyboard(s, ids, 7);
+    ASSERT_EQ(only_all.size(), 1u);
+    ASSERT_EQ(only_all[0].size(), 1u);
+    EXPECT_EQ(only_all[0][0].text, "Acknowledge all");
+    EXPECT_TRUE(digest_keyboard(s, {}, 7).empty());  // nothing to acknowledge: no keyboard
 }

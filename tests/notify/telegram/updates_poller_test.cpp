@@ -179,6 +179,34 @@ TEST(TelegramPoller, DeliversSignedPressesAnswersThemAndAdvancesTheOffset) {
     EXPECT_EQ(fake.markup(2), keyboard_json(incident_keyboard(signer, 8)));
 }
 
+// A digest's "Acknowledge all" comes through like any other button: signed,
+// allow-listed, answered, with the digest's id.
+TEST(TelegramPoller, AcknowledgeAllOfADigestIsPassedThrough) {
+    FakeTelegram fake(k_token);
+    auto signer = make_signer();
+    const std::string all = signer.sign(IncidentAction::acknowledge_all, 901);
+    auto press = fake.inject_callback(k_chat, k_ana, "ana", 1, all);
+    auto stranger = fake.inject_callback(k_chat, k_eve, "eve", 1, all);
+    auto forged = fake.inject_callback(k_chat, k_ana, "ana", 1, "aka:902" + all.substr(all.rfind(':')));
+    Harness h(fake, 0, [](const ActionRequest& r) {
+        return ActionReply{"Acknowledged the " + std::to_string(r.action.incident_id) + " digest", false};
+    });
+    ASSERT_TRUE(fake.wait_for_calls("answerCallbackQuery", 3, k_wait));
+    EXPECT_EQ(poll_offset(fake, 2), forged.update_id + 1);
+    h.stop();
+
+    ASSERT_EQ(h.actions.size(), 1u);
+    EXPECT_EQ(h.actions[0].action, (CallbackAction{IncidentAction::acknowledge_all, 901}));
+    EXPECT_EQ(h.actions[0].from.id, k_ana);
+    EXPECT_EQ(h.actions[0].chat_id, k_chat);
+    EXPECT_EQ(h.actions[0].update_id, press.update_id);
+    EXPECT_EQ(answer_text(fake, press.query_id), "Acknowledged the 901 digest");
+    EXPECT_EQ(answer_text(fake, stranger.query_id), "You are not allowed to do this.");
+    EXPECT_EQ(answer_text(fake, forged.query_id), "This button is not valid.");
+    EXPECT_EQ(h.poller->counters().refused_invalid, 1u);
+    EXPECT_EQ(h.poller->counters().refused_unauthorised, 1u);
+}
+
 TEST(TelegramPoller, UnauthorisedUsersAndChatsAreAnsweredNotAllowed) {
     FakeTelegram fake(k_token);
     auto signer = make_signer();

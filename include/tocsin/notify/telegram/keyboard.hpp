@@ -1,8 +1,9 @@
-// Inline keyboards under a page (Acknowledge / Resolve / Escalate) and the
-// signed callback data behind their buttons. Anyone who can talk to the Bot
-// API as a client can send a callback query with any data, so the data
-// carries a MAC: "ack:42:<22 chars of base64url HMAC-SHA256>", at most 46
-// bytes (Telegram allows 64). Pure functions; no I/O.
+// Inline keyboards under a page (Acknowledge / Resolve / Escalate) or a
+// digest (Ack #ID per incident, Acknowledge all) and the signed callback
+// data behind their buttons. Anyone who can talk to the Bot API as a client
+// can send a callback query with any data, so the data carries a MAC:
+// "ack:42:<22 chars of base64url HMAC-SHA256>", at most 46 bytes (Telegram
+// allows 64). Pure functions; no I/O.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +21,8 @@ namespace tocsin::notify::telegram {
 
 // Telegram's limit on callback_data, in bytes.
 inline constexpr std::size_t k_max_callback_data_bytes = 64;
+// Telegram's limit on the buttons of one inline keyboard.
+inline constexpr std::size_t k_max_keyboard_buttons = 100;
 
 struct Button {
     std::string text;
@@ -34,14 +37,17 @@ using Keyboard = std::vector<std::vector<Button>>;
 // {"inline_keyboard":[[{"text":..,"callback_data":..},..],..]}
 std::string keyboard_json(const Keyboard& keyboard);
 
-enum class IncidentAction { acknowledge, resolve, escalate };
+// acknowledge_all acknowledges every incident of a digest; its id is the
+// digest's id (its lead outbox row, store::OutboxRepository::digest_incidents),
+// not an incident's.
+enum class IncidentAction { acknowledge, resolve, escalate, acknowledge_all };
 
-const char* to_string(IncidentAction action) noexcept;       // "acknowledge", ...
-const char* callback_prefix(IncidentAction action) noexcept;  // "ack", "res", "esc"
+const char* to_string(IncidentAction action) noexcept;        // "acknowledge", ..., "acknowledge_all"
+const char* callback_prefix(IncidentAction action) noexcept;  // "ack", "res", "esc", "aka"
 
 struct CallbackAction {
     IncidentAction action = IncidentAction::acknowledge;
-    std::int64_t incident_id = 0;
+    std::int64_t incident_id = 0;  // for acknowledge_all: the digest's id
 
     bool operator==(const CallbackAction&) const = default;
 };
@@ -67,5 +73,14 @@ private:
 
 // The page's keyboard: one row of Acknowledge, Resolve and Escalate.
 Keyboard incident_keyboard(const CallbackSigner& signer, std::int64_t incident_id);
+
+// A digest's keyboard: an "Ack #ID" button per incident (in rows of
+// k_digest_buttons_per_row), then a row with "Acknowledge all" (signed
+// acknowledge_all with the digest's id). With more incidents than fit
+// Telegram's limit next to it, only "Acknowledge all". No incidents: no
+// keyboard.
+inline constexpr std::size_t k_digest_buttons_per_row = 3;
+Keyboard digest_keyboard(const CallbackSigner& signer, const std::vector<std::int64_t>& incident_ids,
+                         std::int64_t digest_id);
 
 }  // namespace tocsin::notify::telegram

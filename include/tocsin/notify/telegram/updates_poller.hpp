@@ -36,7 +36,9 @@ struct PollerOptions {
     std::string invalid_button_text = "This button is not valid.";
 };
 
-// An authorised, verified button press.
+// An authorised, verified button press. For acknowledge_all (a digest's
+// "Acknowledge all") action.incident_id is the digest's id: the handler
+// acknowledges store::OutboxRepository::digest_incidents(id).
 struct ActionRequest {
     CallbackAction action;
     User from;
