@@ -40,7 +40,7 @@ constexpr std::size_t k_max_components = 32;
 constexpr std::size_t k_max_depth = 8;
 constexpr std::size_t k_max_quoted_name = 64;
 
-enum class Action { ack, state, severity, notes, taxonomy };
+enum class Action { ack, state, severity, notes, taxonomy, postmortem };
 
 struct ActionRoute {
     std::string_view segment;
@@ -48,12 +48,13 @@ struct ActionRoute {
     std::string_view label;
 };
 
-constexpr std::array<ActionRoute, 5> k_actions{{
+constexpr std::array<ActionRoute, 6> k_actions{{
     {"ack", Action::ack, "/api/v1/incidents/{id}/ack"},
     {"state", Action::state, "/api/v1/incidents/{id}/state"},
     {"severity", Action::severity, "/api/v1/incidents/{id}/severity"},
     {"notes", Action::notes, "/api/v1/incidents/{id}/notes"},
     {"taxonomy", Action::taxonomy, "/api/v1/incidents/{id}/taxonomy"},
+    {"postmortem", Action::postmortem, "/api/v1/incidents/{id}/postmortem"},
 }};
 
 net::HttpResponse json_response(int status, const json::value& value) {
@@ -405,6 +406,11 @@ std::optional<net::HttpResponse> read_command(std::string_view body, std::option
                 command.kind = IncidentCommand::Kind::set_taxonomy;
                 reader.emplace(object, std::initializer_list<std::string_view>{"taxonomy", "actor"});
                 reader->text("taxonomy", command.taxonomy, k_max_taxonomy, TextKind::line, true);
+                break;
+            case Action::postmortem:
+                command.kind = IncidentCommand::Kind::postmortem_published;
+                reader.emplace(object, std::initializer_list<std::string_view>{"url", "actor"});
+                reader->text("url", command.url, k_max_taxonomy, TextKind::line, false);
                 break;
         }
         reader->person("actor", command.actor.name);

@@ -448,6 +448,10 @@ CLI::App* add_incident_command(CLI::App& app, IncidentCliOptions& o) {
     add_id(note, o);
     note->add_option("message", o.words, "The update (several words are joined)")->required()->type_name("MESSAGE");
 
+    auto* postmortem = sub("postmortem", "Mark a resolved incident's postmortem published (ends the reminders)");
+    add_id(postmortem, o);
+    postmortem->add_option("--url", o.message, "Where it is published")->type_name("URL");
+
     auto* taxonomy = sub("taxonomy", "Set an incident's taxonomy term (postmortems)");
     add_id(taxonomy, o);
     taxonomy->add_option("term", o.words, "Term or tree, e.g. 'DATA_QUALITY < FAILED_MIGRATION'")
@@ -519,6 +523,9 @@ int command_incident(const IncidentCliOptions& o) {
         } else if (o.action == "taxonomy") {
             path = item + "/taxonomy";
             body["taxonomy"] = join(o.words);
+        } else if (o.action == "postmortem") {
+            path = item + "/postmortem";
+            if (!o.message.empty()) body["url"] = o.message;
         } else {
             return fail(exit_code::usage, "unknown incident subcommand \"" + o.action + "\"");
         }
@@ -539,6 +546,8 @@ int command_incident(const IncidentCliOptions& o) {
         std::cout << "incident " << id << " is now " << text(incident, "severity") << '\n';
     } else if (o.action == "note") {
         std::cout << "added a note to incident " << id << '\n';
+    } else if (o.action == "postmortem") {
+        std::cout << "incident " << id << ": postmortem published\n";
     } else {
         std::cout << "incident " << id << " taxonomy: " << text(incident, "taxonomy") << '\n';
     }

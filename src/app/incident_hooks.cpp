@@ -51,6 +51,14 @@ void add_incident_hooks(api::ApiHooks& hooks, RuleRunner* const& rules, store::D
             case Kind::set_state: update = manager->set_state(c.id, c.state, c.actor, c.message, now, c.force); break;
             case Kind::set_severity: update = manager->set_severity(c.id, c.severity, c.actor, c.message, now); break;
             case Kind::note: update = manager->add_note(c.id, c.actor, c.message, now); break;
+            case Kind::postmortem_published: {
+                auto found = store::IncidentRepository(db).find(c.id);
+                if (!found) return refused(found.error());
+                if (!*found) return api::IncidentCommandResult{404, std::nullopt, "no incident " + std::to_string(c.id)};
+                update = incident::mark_postmortem_published(**found, c.url, c.actor, now);
+                if (!update) return api::IncidentCommandResult{409, std::nullopt, update.error().message};
+                break;
+            }
             case Kind::set_taxonomy: {
                 // Postmortems come after resolution: resolved incidents too,
                 // read from the database.

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "tocsin/incident/incident_manager.hpp"
+#include "tocsin/store/incident_repository.hpp"
 #include "tocsin/store/outbox_repository.hpp"
 #include "tocsin/store/paging_repository.hpp"
 
@@ -52,6 +53,15 @@ Status PagingRunner::stage(store::Database& db, const std::vector<incident::Inci
         const incident::Incident* inc = nullptr;
         if (auto it = snapshots.find(id); it != snapshots.end()) inc = it->second;
         if (inc == nullptr) inc = incidents.find(id);
+        // Resolved incidents leave the manager; one still owing a
+        // postmortem (or a command on it) is read back from the store.
+        std::optional<incident::Incident> stored;
+        if (inc == nullptr && m_entries.count(id)) {
+            auto found = store::IncidentRepository(db).find(id);
+            if (!found) return found.error();
+            stored = std::move(*found);
+            if (stored) inc = &*stored;
+        }
         if (inc == nullptr) {
             // Resolved and no longer held: nothing more to page.
             if (auto it = m_entries.find(id); it != m_entries.end()) {
@@ -67,7 +77,11 @@ Status PagingRunner::stage(store::Database& db, const std::vector<incident::Inci
         if (auto it = m_entries.find(id); it != m_entries.end()) {
             state = it->second.state;
         } else {
-            state = m_policy.initial_state(*inc);
+            // A closed state stays closed (a taxonomy set on an incident
+            // resolved long ago pages nobody); otherwise it starts now.
+            auto saved = repo.find(id);
+            if (!saved) return saved.error();
+            state = *saved ? **saved : m_policy.initial_state(*inc);
         }
         const auto& evs = by_incident[id];
         paging::PagingDecision d = m_policy.decide(*inc, evs, state, now);

@@ -493,6 +493,13 @@ void read_severity_paging(TableReader& r, SeverityConfig& tier) {
     Cadence cadence;
     if (read_cadence(r, "update_every", cadence)) tier.update_every = cadence;
     if (read_cadence(r, "resolve_within", cadence)) tier.resolve_within = cadence;
+    if (const toml::node* pm = r.node("postmortem_after"); pm != nullptr && pm->is_string() && pm->as_string()->get() == "never") {
+        tier.postmortem_after.reset();
+    } else {
+        Duration after{};
+        if (r.duration("postmortem_after", after, Duration::zero(), std::chrono::hours(24 * 365))) tier.postmortem_after = after;
+    }
+    read_cadence(r, "postmortem_within", tier.postmortem_within);
     read_tier_channels(r, tier.channels);
     r.enumeration("hours", tier.hours, {{"always", PagingHours::always}, {"business", PagingHours::business}});
     r.boolean("auto_publish", tier.auto_publish);

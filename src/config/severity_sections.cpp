@@ -116,6 +116,7 @@ std::vector<SeverityConfig> default_severities() {
     p0.update_every = Cadence::wall(1h);
     p0.channels = {"telegram", "email"};
     p0.hours = PagingHours::always;
+    p0.postmortem_after = 0min;  // seed: any P0
 
     SeverityConfig p1 = tier("P1", 1, "major outage", "ingest or alarm path down: a critical service failing");
     p1.ack_within = Cadence::wall(30min);
@@ -123,6 +124,7 @@ std::vector<SeverityConfig> default_severities() {
     p1.resolve_within = Cadence::business(8h);
     p1.channels = {"telegram", "email"};
     p1.hours = PagingHours::always;
+    p1.postmortem_after = 1h;  // seed: any P1 lasting more than an hour
 
     SeverityConfig p2 = tier("P2", 2, "degraded performance", "degraded but functional");
     p2.ack_within = Cadence::business(4h);

@@ -121,6 +121,8 @@ toml::table severity_table(const SeverityConfig& s) {
     if (s.repage_every) out.insert("repage_every", format_duration(*s.repage_every));
     if (s.update_every) out.insert("update_every", to_string(*s.update_every));
     if (s.resolve_within) out.insert("resolve_within", to_string(*s.resolve_within));
+    out.insert("postmortem_after", s.postmortem_after ? format_duration(*s.postmortem_after) : std::string("never"));
+    out.insert("postmortem_within", to_string(s.postmortem_within));
     out.insert("channels", string_array(s.channels));
     out.insert("hours", s.hours == PagingHours::business ? "business" : "always");
     if (s.auto_publish) out.insert("auto_publish", true);

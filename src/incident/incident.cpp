@@ -13,7 +13,7 @@ constexpr std::array<std::pair<IncidentState, const char*>, 4> k_states{{
     {IncidentState::resolved, "resolved"},
 }};
 
-constexpr std::array<std::pair<EventKind, const char*>, 13> k_kinds{{
+constexpr std::array<std::pair<EventKind, const char*>, 14> k_kinds{{
     {EventKind::opened, "opened"},
     {EventKind::alert_joined, "alert_joined"},
     {EventKind::component_affected, "component_affected"},
@@ -27,6 +27,7 @@ constexpr std::array<std::pair<EventKind, const char*>, 13> k_kinds{{
     {EventKind::page_sent, "page_sent"},
     {EventKind::page_failed, "page_failed"},
     {EventKind::escalated, "escalated"},
+    {EventKind::postmortem_published, "postmortem_published"},
 }};
 
 template <typename Enum, std::size_t N>

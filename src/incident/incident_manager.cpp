@@ -585,4 +585,16 @@ Result<IncidentUpdate> set_taxonomy(const Incident& incident, const std::string&
     return update;
 }
 
+Result<IncidentUpdate> mark_postmortem_published(const Incident& incident, const std::string& url, const Actor& actor,
+                                                 TimePoint now) {
+    if (incident.open()) {
+        return Error::make(ErrorCategory::invalid_argument,
+                           "incident " + std::to_string(incident.id) + " is not resolved yet: postmortems come after");
+    }
+    IncidentUpdate update{incident, {}};
+    update.events.push_back(make_event(update.incident, EventKind::postmortem_published, actor, now,
+                                       url.empty() ? "postmortem published" : "postmortem published: " + url, url));
+    return update;
+}
+
 }  // namespace tocsin::incident

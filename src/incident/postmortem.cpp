@@ -105,6 +105,8 @@ const char* describe(EventKind kind) {
             return "Page failed";
         case EventKind::escalated:
             return "Escalated";
+        case EventKind::postmortem_published:
+            return "Postmortem published";
     }
     return "Event";
 }

@@ -300,6 +300,7 @@ struct PagingPolicy::Impl {
     void escalation(PagingDecision& d, const Incident& inc, std::span<const IncidentEvent> events,
                     TimePoint now) const;
     void first_notice(PagingDecision& d, const Incident& inc, TimePoint now) const;
+    void postmortem(PagingDecision& d, const Incident& inc, TimePoint now) const;
     void reminders(PagingDecision& d, const Incident& inc, TimePoint now) const;
 };
 
@@ -455,6 +456,36 @@ void PagingPolicy::Impl::first_notice(PagingDecision& d, const Incident& inc, Ti
     }
 }
 
+// A postmortem is due: the owner is reminded each business day after the
+// resolution until it is marked published; once overdue, the next level too.
+void PagingPolicy::Impl::postmortem(PagingDecision& d, const Incident& inc, TimePoint now) const {
+    auto& s = d.state;
+    const auto& t = tier(s.tier);
+    const TimePoint resolved_at = inc.resolved.value_or(now);
+    int k = s.postmortem_reminders;
+    while (business.add_business_days(resolved_at, k + 1) <= now) ++k;
+    if (k > s.postmortem_reminders) {
+        s.postmortem_reminders = k;
+        const TimePoint at = business.add_business_days(resolved_at, k);
+        const bool overdue = at >= *s.postmortem_due;
+        PageReason reason{overdue ? "postmortem overdue" : "postmortem due",
+                          "The postmortem of this " + t.name + " incident is " +
+                              (overdue ? "overdue (it was due " : "due by ") + utc_text(*s.postmortem_due) +
+                              (overdue ? ")" : "") + ". Draft: tocsin postmortem " + std::to_string(inc.id) +
+                              "; when published: tocsin incident postmortem " + std::to_string(inc.id) + " --url URL"};
+        auto n = render_page(inc, t, reason, false);
+        auto who = owners(inc, s, t, at);
+        if (overdue) {
+            for (const auto& p : level_people(t, std::max(s.level, 0) + 1, at)) {
+                if (std::find(who.begin(), who.end(), p) == who.end()) who.push_back(p);
+            }
+        }
+        const std::string key = "postmortem/" + std::to_string(inc.id) + "/" + std::to_string(k);
+        for (const auto& p : who) emit(d, PageKind::reminder, key, p, t, at, n, {});
+    }
+    d.next_deadline = business.add_business_days(resolved_at, s.postmortem_reminders + 1);
+}
+
 Result<PagingPolicy> PagingPolicy::make(const config::Config& config, std::set<std::string> channels) {
     auto business = BusinessHours::make(config.business_hours);
     if (!business) return business.error();
@@ -516,6 +547,7 @@ PagingDecision PagingPolicy::decide(const Incident& inc, std::span<const Inciden
     if (s.tier.empty()) s.tier = inc.severity;
 
     bool resolved = false;
+    bool postmortem_done = false;
     for (const auto& ev : events) {
         const bool human = ev.actor.channel != "rule";
         switch (ev.kind) {
@@ -582,15 +614,32 @@ PagingDecision PagingPolicy::decide(const Incident& inc, std::span<const Inciden
             case EventKind::note:
                 if (human) s.last_update = ev.at;
                 break;
+            case EventKind::postmortem_published:
+                postmortem_done = true;
+                break;
             default:
                 break;
         }
     }
 
     if (resolved || !inc.open()) {
-        s.closed = true;
-        d.cancel_prefixes.push_back("page/" + std::to_string(inc.id) + "/");
-        d.cancel_prefixes.push_back("remind/" + std::to_string(inc.id) + "/");
+        if (!s.postmortem_due) {
+            // First seen resolved: nothing more to page or remind about.
+            d.cancel_prefixes.push_back("page/" + std::to_string(inc.id) + "/");
+            d.cancel_prefixes.push_back("remind/" + std::to_string(inc.id) + "/");
+            const auto& t = m.tier(s.tier);
+            const TimePoint resolved_at = inc.resolved.value_or(now);
+            if (t.page && t.postmortem_after && resolved_at - inc.detected >= *t.postmortem_after) {
+                s.postmortem_due = m.add(resolved_at, t.postmortem_within);
+            }
+        }
+        if (!s.postmortem_due || postmortem_done) {
+            if (postmortem_done) d.cancel_prefixes.push_back("postmortem/" + std::to_string(inc.id) + "/");
+            s.closed = true;
+            d.next_deadline.reset();
+            return d;
+        }
+        m.postmortem(d, inc, now);
         return d;
     }
     m.escalation(d, inc, events, now);

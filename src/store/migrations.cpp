@@ -230,6 +230,8 @@ CREATE TABLE incident_paging (
     resolve_notified INTEGER NOT NULL,
     published        INTEGER NOT NULL,  -- subscribers were told the incident is known
     publish_reminded INTEGER NOT NULL,
+    postmortem_due_ms    INTEGER,      -- set at resolution when the tier requires a postmortem
+    postmortem_reminders INTEGER NOT NULL,
     closed           INTEGER NOT NULL
 );
 CREATE INDEX incident_paging_open ON incident_paging (closed);

@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::string_view k_columns =
     "incident_id, cycle, tier, level, level_started_ms, repages, paged, last_update_ms, update_reminders, "
-    "resolve_notified, published, publish_reminded, closed";
+    "resolve_notified, published, publish_reminded, postmortem_due_ms, postmortem_reminders, closed";
 
 std::string people_to_json(const std::vector<std::string>& people) {
     boost::json::array a;
@@ -43,7 +43,9 @@ paging::PagingState read_row(const Statement& s) {
     p.resolve_notified = s.column_int64(9) != 0;
     p.published = s.column_int64(10) != 0;
     p.publish_reminded = s.column_int64(11) != 0;
-    p.closed = s.column_int64(12) != 0;
+    if (!s.column_is_null(12)) p.postmortem_due = s.column_time(12);
+    p.postmortem_reminders = static_cast<int>(s.column_int64(13));
+    p.closed = s.column_int64(14) != 0;
     return p;
 }
 
@@ -66,7 +68,7 @@ Result<std::vector<paging::PagingState>> query(Database& db, const std::string& 
 
 Status PagingRepository::save(const paging::PagingState& state) {
     auto stmt = m_db->prepare("INSERT OR REPLACE INTO incident_paging (" + std::string(k_columns) +
-                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!stmt) return stmt.error();
     stmt->bind(1, state.incident_id)
         .bind(2, state.cycle)
@@ -80,7 +82,9 @@ Status PagingRepository::save(const paging::PagingState& state) {
         .bind(10, state.resolve_notified ? 1 : 0)
         .bind(11, state.published ? 1 : 0)
         .bind(12, state.publish_reminded ? 1 : 0)
-        .bind(13, state.closed ? 1 : 0);
+        .bind(13, state.postmortem_due)
+        .bind(14, state.postmortem_reminders)
+        .bind(15, state.closed ? 1 : 0);
     auto done = stmt->step();
     if (!done) return done.error();
     return Ok{};

@@ -483,6 +483,19 @@ TEST_F(IncidentApiTest, SeverityNotesAndTaxonomy) {
     EXPECT_EQ(commands.size(), 3u);
 }
 
+TEST_F(IncidentApiTest, PostmortemPublished) {
+    ASSERT_EQ(post("/api/v1/incidents/8/postmortem", R"({"url":"https://example.com/pm/8","actor":"e"})").status, 200);
+    ASSERT_EQ(post("/api/v1/incidents/9/postmortem", R"({"actor":"e"})").status, 200);
+    ASSERT_EQ(commands.size(), 2u);
+    EXPECT_EQ(commands[0].kind, IncidentCommand::Kind::postmortem_published);
+    EXPECT_EQ(commands[0].id, 8);
+    EXPECT_EQ(commands[0].url, "https://example.com/pm/8");
+    EXPECT_EQ(commands[0].actor, (Actor{"e", "api"}));
+    EXPECT_EQ(commands[1].url, "");
+    EXPECT_EQ(error_of(post("/api/v1/incidents/9/postmortem", R"({"url":"x","link":"y","actor":"e"})")),
+              "unknown field \"link\" (expected: url, actor)");
+}
+
 TEST_F(IncidentApiTest, TheDaemonsRefusalIsPassedOn) {
     next = {409, std::nullopt, "incident 12 was already acknowledged by alice"};
     auto r = post("/api/v1/incidents/12/ack", R"({"actor":"bob"})");

@@ -632,3 +632,50 @@ TEST(PagingPolicy, ActionablePagesCarryASignedLinkForTheirPerson) {
 
 }  // namespace
 }  // namespace tocsin::paging
+
+namespace tocsin::paging {
+namespace {
+
+TEST(PagingPolicy, APostmortemIsRemindedEachBusinessDayUntilPublished) {
+    Sim sim(make_policy(base_config()), make_incident("P1", k_monday_10));
+    sim.declare(k_monday_10);
+    sim.acknowledge(k_monday_10 + minutes(5), "alice");
+    // Open for two hours: a P1 over an hour owes a postmortem.
+    const TimePoint resolved_at = k_monday_10 + hours(2);
+    sim.inc.state = incident::IncidentState::resolved;
+    sim.inc.resolved = resolved_at;
+    sim.decide(resolved_at, {sim.event(EventKind::state_changed, resolved_at, "alice", "api", "investigating -> resolved")});
+    EXPECT_FALSE(sim.state.closed);
+    // 7 business days from Monday 12:00: the Wednesday after next, 12:00.
+    EXPECT_EQ(sim.state.postmortem_due, utc(2026, 12, 2, 12));
+    EXPECT_EQ(sim.deadline, utc(2026, 11, 24, 12));
+    sim.run_until(utc(2026, 11, 24, 12));
+    EXPECT_EQ(sim.keys("postmortem/7/1/"),
+              (std::vector<std::string>{"postmortem/7/1/alice/telegram", "postmortem/7/1/alice/email"}));
+    EXPECT_NE(sim.pages("postmortem/")[0].notification.text.find("tocsin incident postmortem 7 --url URL"),
+              std::string::npos);
+    // Overdue on day 7: bob (the next level) hears too.
+    sim.run_until(utc(2026, 12, 2, 12));
+    std::set<std::string> day7;
+    for (const auto& p : sim.pages("postmortem/7/7/")) day7.insert(p.person);
+    EXPECT_EQ(day7, (std::set<std::string>{"alice", "bob"}));
+    const TimePoint published = utc(2026, 12, 2, 15);
+    auto d = sim.decide(published, {sim.event(EventKind::postmortem_published, published, "alice", "cli")});
+    EXPECT_TRUE(sim.state.closed);
+    EXPECT_FALSE(sim.deadline.has_value());
+    EXPECT_EQ(d.cancel_prefixes, std::vector<std::string>{"postmortem/7/"});
+}
+
+TEST(PagingPolicy, AShortP1OwesNoPostmortem) {
+    Sim sim(make_policy(base_config()), make_incident("P1", k_monday_10));
+    sim.declare(k_monday_10);
+    const TimePoint resolved_at = k_monday_10 + minutes(40);
+    sim.inc.state = incident::IncidentState::resolved;
+    sim.inc.resolved = resolved_at;
+    sim.decide(resolved_at, {sim.event(EventKind::state_changed, resolved_at, "tocsin", "rule", "monitoring -> resolved")});
+    EXPECT_TRUE(sim.state.closed);
+    EXPECT_FALSE(sim.state.postmortem_due.has_value());
+}
+
+}  // namespace
+}  // namespace tocsin::paging

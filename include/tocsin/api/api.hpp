@@ -33,7 +33,7 @@ struct Check {
 // is "api" ("email" for an acknowledgement link); `actor.name` is who the
 // request (or the link) says acts.
 struct IncidentCommand {
-    enum class Kind { declare, acknowledge, set_state, set_severity, note, set_taxonomy };
+    enum class Kind { declare, acknowledge, set_state, set_severity, note, set_taxonomy, postmortem_published };
     Kind kind = Kind::note;
     std::int64_t id = 0;  // all but declare
     incident::Actor actor;
@@ -42,6 +42,7 @@ struct IncidentCommand {
     bool force = false;                                                     // set_state
     std::string severity;                                                   // set_severity
     std::string taxonomy;                                                   // set_taxonomy
+    std::string url;                                                        // postmortem_published
     incident::ManualDeclaration declaration;                                // declare
 };
 

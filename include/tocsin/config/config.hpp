@@ -267,6 +267,11 @@ struct SeverityConfig {
     // the current level is reminded before it lapses, and with auto_publish
     // tocsin sends a default notice itself when it lapses.
     bool auto_publish = false;
+    // A postmortem is due for incidents of this tier open at least this
+    // long (nullopt: never), within postmortem_within of the resolution;
+    // the owner is reminded each business day until it is marked published.
+    std::optional<Duration> postmortem_after;
+    Cadence postmortem_within = Cadence::business_days_of(7);
 
     bool operator==(const SeverityConfig&) const = default;
 };

@@ -38,6 +38,7 @@ enum class EventKind {
     page_sent,
     page_failed,
     escalated,          // a person asked for the next escalation level now
+    postmortem_published,  // message: where; ends the postmortem reminders
 };
 
 const char* to_string(EventKind kind) noexcept;

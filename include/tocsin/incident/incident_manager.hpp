@@ -128,4 +128,9 @@ private:
 Result<IncidentUpdate> set_taxonomy(const Incident& incident, const std::string& taxonomy, const Actor& actor,
                                     TimePoint now);
 
+// Records that the incident's postmortem is published (at `url`, which may
+// be ""): it ends the postmortem reminders. Only for resolved incidents.
+Result<IncidentUpdate> mark_postmortem_published(const Incident& incident, const std::string& url, const Actor& actor,
+                                                 TimePoint now);
+
 }  // namespace tocsin::incident

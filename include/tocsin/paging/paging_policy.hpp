@@ -21,6 +21,7 @@
 //   remind/<incident>/u<n>/<person>/<channel>      (status update due)
 //   remind/<incident>/resolve/<person>/<channel>   (resolution target passed)
 //   remind/<incident>/publish/<person>/<channel>   (first public notice due soon)
+//   postmortem/<incident>/<n>/<person>/<channel>   (postmortem not published yet)
 //   public/<incident>/<what>/<subscribers>/<channel>/<recipient>  (subscribers:
 //       known, e<event id> for a status update, u<n> still investigating, resolved)
 // An acknowledgement cancels the pending "page/<incident>/" rows; the
@@ -60,6 +61,8 @@ struct PagingState {
     bool resolve_notified = false;
     bool published = false;         // subscribers were told the incident is known
     bool publish_reminded = false;  // the level was reminded that the first public notice is due
+    std::optional<TimePoint> postmortem_due;  // set at resolution when the tier requires one
+    int postmortem_reminders = 0;
     bool closed = false;         // resolved and told: nothing more to decide
 
     bool operator==(const PagingState&) const = default;
