@@ -12,6 +12,7 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <tuple>
 #include <variant>
 
 #include "tocsin/api/incident_json.hpp"
@@ -438,6 +439,23 @@ CLI::App* add_incident_command(CLI::App& app, IncidentCliOptions& o) {
         ->type_name("STATE");
     state->add_option("-m,--message", o.message, "Status update to record with the change");
     state->add_flag("--force", o.force, "Resolve even though the rule's condition still holds");
+
+    // Shortcuts for `state`: the words on-call engineers type at 3 a.m.
+    for (auto [name, target, help] : {std::tuple{"identify", "identified", "The cause is known (state identified)"},
+                                      std::tuple{"monitor", "monitoring", "A fix is in; watching it (state monitoring)"},
+                                      std::tuple{"resolve", "resolved", "It is over (state resolved)"}}) {
+        auto* shortcut = incident->add_subcommand(name, help);
+        shortcut->fallthrough();
+        shortcut->callback([&o, target = std::string(target)] {
+            o.action = "state";
+            o.state = target;
+        });
+        add_id(shortcut, o);
+        shortcut->add_option("-m,--message", o.message, "Status update to record with the change");
+        if (std::string_view(name) == "resolve") {
+            shortcut->add_flag("--force", o.force, "Resolve even though the rule's condition still holds");
+        }
+    }
 
     auto* severity = sub("severity", "Change an incident's severity");
     add_id(severity, o);

@@ -237,6 +237,10 @@ TEST_F(IncidentCli, ActionsMapToTheirEndpoints) {
         {{"note", "12", "rolled", "back", "the deploy"}, "added a note to incident 12\n"},
         {{"taxonomy", "12", "DATA_QUALITY < FAILED_MIGRATION", "--actor", "dave"},
          "incident 12 taxonomy: DATA_QUALITY < FAILED_MIGRATION\n"},
+        {{"identify", "12", "-m", "a bad deploy"}, "incident 12 is now identified\n"},
+        {{"monitor", "12"}, "incident 12 is now identified\n"},  // the fake answers with its canned incident
+        {{"resolve", "12", "-m", "rolled back", "--force"}, "incident 12 is now identified\n"},
+        {{"postmortem", "12", "--url", "https://example.com/pm/12"}, "incident 12: postmortem published\n"},
     };
     for (const auto& c : cases) {
         std::vector<std::string> args = c.args;
@@ -246,7 +250,7 @@ TEST_F(IncidentCli, ActionsMapToTheirEndpoints) {
         EXPECT_EQ(r.output, c.output) << c.args[0];
     }
     auto commands = daemon.received();
-    ASSERT_EQ(commands.size(), 5u);
+    ASSERT_EQ(commands.size(), 9u);
     EXPECT_EQ(commands[0].kind, IncidentCommand::Kind::acknowledge);
     EXPECT_EQ(commands[0].id, 12);
     EXPECT_EQ(commands[0].actor, (Actor{"carol", "api"}));
@@ -262,6 +266,15 @@ TEST_F(IncidentCli, ActionsMapToTheirEndpoints) {
     EXPECT_EQ(commands[4].kind, IncidentCommand::Kind::set_taxonomy);
     EXPECT_EQ(commands[4].taxonomy, "DATA_QUALITY < FAILED_MIGRATION");
     EXPECT_EQ(commands[4].actor, (Actor{"dave", "api"}));
+    EXPECT_EQ(commands[5].kind, IncidentCommand::Kind::set_state);
+    EXPECT_EQ(commands[5].state, IncidentState::identified);
+    EXPECT_EQ(commands[5].message, "a bad deploy");
+    EXPECT_EQ(commands[6].state, IncidentState::monitoring);
+    EXPECT_EQ(commands[6].message, "");
+    EXPECT_EQ(commands[7].state, IncidentState::resolved);
+    EXPECT_TRUE(commands[7].force);
+    EXPECT_EQ(commands[8].kind, IncidentCommand::Kind::postmortem_published);
+    EXPECT_EQ(commands[8].url, "https://example.com/pm/12");
 }
 
 TEST_F(IncidentCli, RefusalsGoToStderrWithExit1) {
@@ -357,7 +370,8 @@ TEST_F(IncidentCli, AnInvalidConfigIsExit78) {
 TEST_F(IncidentCli, HelpListsTheSubcommands) {
     auto r = run({"--help"});
     EXPECT_EQ(r.exit_code, 0);
-    for (const char* sub : {"list", "show", "declare", "ack", "state", "severity", "note", "taxonomy"}) {
+    for (const char* sub : {"list", "show", "declare", "ack", "state", "identify", "monitor", "resolve", "severity", "note",
+                            "taxonomy", "postmortem"}) {
         EXPECT_THAT(r.output, HasSubstr(sub));
     }
 }
