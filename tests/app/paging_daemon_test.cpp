@@ -569,3 +569,31 @@ TEST(DaemonPaging, TheEmailLinkAcknowledgesOnlyWhenConfirmed) {
     })) << read_file(daemon.log());
     daemon.stop();
 }
+
+// A reload keeps each incident's paging where it is: no page is sent twice,
+// and the escalation continues on the new cadence.
+TEST(DaemonPaging, AReloadKeepsPagingStateAndTakesTheNewCadence) {
+    TempDir dir;
+    FakeTarget target([&](const auto&) { return FakeResponse::text(500, "down\n"); });
+    Aiosmtpd smtp;
+    FakeTelegram tg(k_bot_token);
+    PagingSetup s;
+    s.tier = "ack_within = \"1h\"\n";
+    s.channels = "[\"telegram\"]";
+    DaemonProcess daemon(dir, paging_config(dir, target.url("/healthz"), smtp.port(), tg, s));
+    ASSERT_NO_FATAL_FAILURE(daemon.start());
+    ASSERT_TRUE(eventually([&] { return messages_to(tg, 1001).size() == 1; })) << read_file(daemon.log());
+    // Level 2 was an hour away; after the reload it is due 2 s after level 1.
+    s.tier = "ack_within = \"2s\"\n";
+    daemon.reload(paging_config(dir, target.url("/healthz"), smtp.port(), tg, s));
+    ASSERT_TRUE(tocsin::test::wait_for_log(daemon.log(), "configuration reloaded", 20s)) << read_file(daemon.log());
+    ASSERT_TRUE(eventually([&] { return messages_to(tg, 1002).size() == 1; })) << read_file(daemon.log());
+    // Alice's page went once (her later message is the subscribers'
+    // first-notice reminder, due with the new ack_within too).
+    std::size_t alice_pages = 0;
+    for (const auto& m : messages_to(tg, 1001)) {
+        alice_pages += m.param("text").find("public notice due") == std::string::npos;
+    }
+    EXPECT_EQ(alice_pages, 1u);
+    daemon.stop();
+}

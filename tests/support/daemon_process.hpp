@@ -49,6 +49,17 @@ public:
         ASSERT_TRUE(m_notify->wait_for("READY=1", 30s)) << read_file(m_log);
     }
 
+    // Rewrites the config (same "@API_PORT@" rule) and sends SIGHUP.
+    void reload(const std::string& config) {
+        std::string text = config;
+        for (auto at = text.find("@API_PORT@"); at != std::string::npos; at = text.find("@API_PORT@")) {
+            text.replace(at, 10, std::to_string(m_port));
+        }
+        m_dir.write("tocsin.toml",
+                    daemon_config(m_dir, m_port, "token_file = \"" + m_dir.file("api-token") + "\"\n") + text);
+        m_process->signal(SIGHUP);
+    }
+
     void kill9() {
         m_process->signal(SIGKILL);
         m_process->wait(10s);
