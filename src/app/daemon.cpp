@@ -19,6 +19,7 @@
 #include "systemd_notifier.hpp"
 #include "tocsin/api/api.hpp"
 #include "tocsin/config/loader.hpp"
+#include "tocsin/core/duration.hpp"
 #include "tocsin/core/exit_code.hpp"
 #include "tocsin/net/http_server.hpp"
 #include "tocsin/paging/ack_link.hpp"
@@ -71,6 +72,7 @@ struct Daemon::Impl {
     asio::steady_timer warmup_timer{io};
     bool ready = false;
     bool stopping = false;
+    steady::time_point started = steady::now();
 
     // The last store write probe; /healthz reuses it for a second so a
     // scraper hammering the endpoint cannot turn into an fsync storm.
@@ -101,7 +103,29 @@ struct Daemon::Impl {
     void check_landed(const std::string& key);
     void begin_warmup(const config::Config& cfg);
     void finish_warmup(const char* why);
+    net::HttpResponse demo_flaky() const;
+    void announce_demo(const std::string& where) const;
 };
+
+// The embedded demo's flaky service: up for demo.up, then 503 for
+// demo.down, repeating from the start of the daemon.
+net::HttpResponse Daemon::Impl::demo_flaky() const {
+    const auto cycle = config.demo.up + config.demo.down;
+    const auto into = std::chrono::duration_cast<Duration>(steady::now() - started) % cycle;
+    if (into < config.demo.up) return net::HttpResponse::text(200, "ok: the demo service is up\n");
+    return net::HttpResponse::text(503, "the demo service is failing (it recovers by itself)\n");
+}
+
+// Tells a newcomer running the embedded default what happens and what to do.
+void Daemon::Impl::announce_demo(const std::string& where) const {
+    if (!config.demo.flaky_target) return;
+    spdlog::info("demo: a flaky service at http://{}/demo/flaky fails after {} for {}; tocsin declares an incident "
+                 "and prints the page here (the [channel.console] sink)",
+                 where, format_duration(config.demo.up), format_duration(config.demo.down));
+    spdlog::info("demo: to acknowledge, open the link printed in the page and press the button; list incidents "
+                 "with: curl -s http://{}/api/v1/incidents",
+                 where);
+}
 
 void Daemon::Impl::install_rules(const config::Config& cfg) {
     rules->install(cfg.rules, cfg.rules_config);
@@ -411,7 +435,10 @@ int Daemon::Impl::run() {
     options.port = config.api.listen_port;
     options.request_timeout = config.api.request_timeout;
     options.max_body_bytes = config.api.max_body_bytes;
-    server = std::make_unique<net::HttpServer>(io, options, [this](const net::HttpRequest& r) { return api->handle(r); });
+    server = std::make_unique<net::HttpServer>(io, options, [this](const net::HttpRequest& r) {
+        if (config.demo.flaky_target && r.path == "/demo/flaky") return demo_flaky();
+        return api->handle(r);
+    });
     try {
         server->start();
     } catch (const std::system_error& e) {
@@ -453,6 +480,7 @@ int Daemon::Impl::run() {
     ready = true;
     notifier.ready("serving on " + where);
     spdlog::info("tocsin ready (config {})", config.source_file);
+    announce_demo(where);
 
     io.run();
     paging.reset();  // before the store closes: in-flight pages stay 'sending' and are recovered next start
@@ -550,6 +578,12 @@ void Daemon::Impl::reload() {
     if (next.api.listen() != config.api.listen() || next.api.request_timeout != config.api.request_timeout ||
         next.api.max_body_bytes != config.api.max_body_bytes) {
         spdlog::warn("[api] listen/request_timeout/max_body_bytes changed: takes effect on restart");
+    }
+    // A random link key lives as long as the process: links already sent
+    // keep working, and the API's signer (bound at start) stays right.
+    if (next.paging.link_key && next.paging.link_key->source() == "random" && config.paging.link_key &&
+        config.paging.link_key->source() == "random") {
+        next.paging.link_key = config.paging.link_key;
     }
     next.daemon.state_dir = config.daemon.state_dir;
     next.storage = config.storage;

@@ -16,6 +16,7 @@
 #include "tocsin/core/duration.hpp"
 #include "tocsin/incident/incident_manager.hpp"
 #include "tocsin/net/http_client.hpp"
+#include "tocsin/notify/console/console_channel.hpp"
 #include "tocsin/notify/dispatcher.hpp"
 #include "tocsin/notify/telegram/updates_poller.hpp"
 #include "tocsin/notify/webhook/webhook_channel.hpp"
@@ -310,6 +311,11 @@ Status PagingService::Impl::build_channels(const config::Config& config, std::se
         auto ch = std::make_unique<tg::TelegramChannel>(std::move(*client), std::move(to));
         if (auto ok = dispatcher->add_channel(std::move(ch), notify::telegram_limits()); !ok) return ok;
         names.insert("telegram");
+    }
+    if (config.channels.console) {
+        auto ch = std::make_unique<notify::console::ConsoleChannel>(config.channels.console->path, clock);
+        if (auto ok = dispatcher->add_channel(std::move(ch)); !ok) return ok;
+        names.insert("console");
     }
     if (config.channels.webhook) {
         auto ch = notify::webhook::WebhookChannel::create(io, *config.channels.webhook, clock);

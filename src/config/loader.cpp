@@ -75,6 +75,7 @@ LoadResult load_string(std::string_view toml_text, const std::string& source_nam
     read_channels(root, config.channels);
     read_paging(root, config.paging, config.severities);
     read_heartbeat(root, config.heartbeat);
+    read_demo(root, config.demo);
     read_subscribers(root, config.components, config.severities, config.subscribers);
     root.finish();
 

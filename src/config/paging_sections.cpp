@@ -2,6 +2,7 @@
 // the channels ([channel.email], [channel.telegram], [channel.webhook]) and
 // the dispatcher's [paging] settings (docs/configuration.md, docs/paging.md).
 #include <boost/url/parse.hpp>
+#include <openssl/rand.h>
 
 #include <algorithm>
 #include <array>
@@ -27,7 +28,7 @@ constexpr Duration k_max_repage = std::chrono::hours(24 * 7);
 constexpr Duration k_min_timeout = std::chrono::milliseconds(100);
 constexpr Duration k_max_timeout = std::chrono::hours(1);
 
-constexpr std::array<std::string_view, 3> k_channel_names = {"email", "telegram", "webhook"};
+constexpr std::array<std::string_view, 4> k_channel_names = {"email", "telegram", "webhook", "console"};
 
 const std::string k_cadence_usage =
     "use a duration such as \"30m\" or \"1h30m\", business time such as \"4 business hours\", "
@@ -152,7 +153,7 @@ void read_escalation(TableReader& r, std::vector<EscalationLevelConfig>& out) {
     }
 }
 
-std::string channel_choices() { return "\"email\", \"telegram\" or \"webhook\""; }
+std::string channel_choices() { return "\"email\", \"telegram\", \"webhook\" or \"console\""; }
 
 std::string unknown_channel_message(const std::string& name) {
     std::string message = "unknown channel " + quoted(name) + " (expected " + channel_choices() + ")";
@@ -388,6 +389,16 @@ void read_webhook(TableReader& r, WebhookChannelConfig& w) {
     read_timeout(r, "timeout", w.timeout);
 }
 
+// 32 random bytes for `link_key = "random"`; its source says so, and the
+// writer prints "random" again.
+Secret random_link_key() {
+    std::string key(32, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) != 1) {
+        throw std::runtime_error("cannot draw a random link key");
+    }
+    return Secret(std::move(key), "random");
+}
+
 }  // namespace
 
 std::variant<Cadence, std::string> parse_cadence(std::string_view text) {
@@ -563,6 +574,13 @@ void read_channels(TableReader& root, ChannelsConfig& out) {
         r.finish();
         out.webhook = std::move(config);
     }
+    if (const toml::table* console = section.table("console")) {
+        TableReader r(root.context(), *console, section.key_path("console"));
+        ConsoleChannelConfig config;
+        r.string("path", config.path);
+        r.finish();
+        out.console = std::move(config);
+    }
     for (auto&& [key, node] : *table) {
         const std::string name(key.str());
         if (std::find(k_channel_names.begin(), k_channel_names.end(), name) != k_channel_names.end()) continue;
@@ -594,7 +612,9 @@ void read_paging(TableReader& root, PagingConfig& out, const std::vector<Severit
     if (r.string("public_url", out.public_url, false) && !out.public_url.empty()) {
         url_ok = check_http_url(r, "public_url", out.public_url);
     }
-    if (r.secret("link_key", out.link_key) && out.link_key->reveal().size() < 16) {
+    if (const toml::node* lk = r.node("link_key"); lk != nullptr && lk->is_string() && lk->as_string()->get() == "random") {
+        out.link_key = random_link_key();
+    } else if (r.secret("link_key", out.link_key) && out.link_key->reveal().size() < 16) {
         r.error(secret_key(r, "link_key", "link_key_file"),
                 "must be at least 16 bytes (e.g. openssl rand -base64 32), got " +
                     std::to_string(out.link_key->reveal().size()));
@@ -608,6 +628,16 @@ void read_paging(TableReader& root, PagingConfig& out, const std::vector<Severit
         !out.channel_failure_severity.empty()) {
         check_severity_reference(r, "channel_failure_severity", out.channel_failure_severity, tiers);
     }
+    r.finish();
+}
+
+void read_demo(TableReader& root, DemoConfig& out) {
+    const toml::table* table = root.table("demo");
+    if (table == nullptr) return;
+    TableReader r(root.context(), *table, "demo");
+    r.boolean("flaky_target", out.flaky_target);
+    r.duration("up", out.up, std::chrono::seconds(1), std::chrono::hours(24));
+    r.duration("down", out.down, std::chrono::seconds(1), std::chrono::hours(24));
     r.finish();
 }
 

@@ -54,6 +54,7 @@ void check_escalation_references(TableReader& root, const std::vector<PersonConf
 void read_channels(TableReader& root, ChannelsConfig& out);  // [channel.*]
 void read_paging(TableReader& root, PagingConfig& out, const std::vector<SeverityConfig>& tiers);  // [paging]
 void read_heartbeat(TableReader& root, HeartbeatConfig& out);  // [heartbeat]
+void read_demo(TableReader& root, DemoConfig& out);            // [demo]
 // [[subscribers]]: components and severities must exist.
 void read_subscribers(TableReader& root, const std::vector<ComponentConfig>& components,
                       const std::vector<SeverityConfig>& tiers, std::vector<SubscribersConfig>& out);

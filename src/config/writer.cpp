@@ -296,6 +296,7 @@ std::string to_toml(const Config& c) {
     if (c.channels.email) channels.insert("email", email_table(*c.channels.email));
     if (c.channels.telegram) channels.insert("telegram", telegram_table(*c.channels.telegram));
     if (c.channels.webhook) channels.insert("webhook", webhook_table(*c.channels.webhook));
+    if (c.channels.console) channels.insert("console", toml::table{{"path", c.channels.console->path}});
     if (!channels.empty()) root.insert("channel", std::move(channels));
     toml::table paging{
         {"retry_base", format_duration(c.paging.retry_base)},
@@ -310,7 +311,11 @@ std::string to_toml(const Config& c) {
     if (!c.paging.channel_failure_severity.empty()) {
         paging.insert("channel_failure_severity", c.paging.channel_failure_severity);
     }
-    put_secret(paging, "link_key", c.paging.link_key);
+    if (c.paging.link_key && c.paging.link_key->source() == "random") {
+        paging.insert("link_key", "random");
+    } else {
+        put_secret(paging, "link_key", c.paging.link_key);
+    }
     root.insert("paging", std::move(paging));
     if (!c.subscribers.empty()) {
         toml::array list;
@@ -332,6 +337,11 @@ std::string to_toml(const Config& c) {
             list.push_back(std::move(t));
         }
         root.insert("subscribers", std::move(list));
+    }
+    if (c.demo != DemoConfig{}) {
+        root.insert("demo", toml::table{{"flaky_target", c.demo.flaky_target},
+                                        {"up", format_duration(c.demo.up)},
+                                        {"down", format_duration(c.demo.down)}});
     }
     if (!c.heartbeat.url.empty()) {
         toml::table heartbeat{

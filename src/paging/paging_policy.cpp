@@ -37,7 +37,7 @@ const char* to_string(PageKind kind) noexcept {
 namespace {
 
 // Fallback order of a person's channels.
-constexpr const char* k_channel_order[] = {"telegram", "email", "webhook"};
+constexpr const char* k_channel_order[] = {"telegram", "email", "webhook", "console"};
 
 std::string level_key(std::int64_t id, int cycle, int level, int repage) {
     return "page/" + std::to_string(id) + "/c" + std::to_string(cycle) + "/l" + std::to_string(level) + "/r" +
@@ -135,7 +135,7 @@ struct PagingPolicy::Impl {
         const auto& pc = person.config();
         if (channel == "email" && !pc.email.empty()) return pc.email;
         if (channel == "telegram" && pc.telegram_chat_id) return std::to_string(*pc.telegram_chat_id);
-        if (channel == "webhook") return pc.name;
+        if (channel == "webhook" || channel == "console") return pc.name;
         return std::nullopt;
     }
 
@@ -150,6 +150,11 @@ struct PagingPolicy::Impl {
         for (const auto& ch : t.channels) {
             if (!channels.count(ch)) continue;
             if (auto a = address(it->second, ch)) all.emplace_back(ch, *a);
+        }
+        // The console sink mirrors every page, whatever the tier lists.
+        if (channels.count("console") &&
+            std::none_of(all.begin(), all.end(), [](const auto& d) { return d.first == "console"; })) {
+            all.emplace_back("console", name);
         }
         const bool degraded =
             std::any_of(all.begin(), all.end(), [&](const auto& d) { return unhealthy.count(d.first) > 0; });

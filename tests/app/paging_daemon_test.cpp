@@ -597,3 +597,41 @@ TEST(DaemonPaging, AReloadKeepsPagingStateAndTakesTheNewCadence) {
     EXPECT_EQ(alice_pages, 1u);
     daemon.stop();
 }
+
+// The shipped configuration's demo (README command 1), on a free port and
+// with shorter times: the flaky service fails, the page is printed by the
+// console sink with a link, and the link acknowledges.
+TEST(DaemonPaging, TheShippedDemoPagesTheConsoleAndItsLinkAcknowledges) {
+    TempDir dir;
+    std::string shipped = read_file(std::string(TOCSIN_SOURCE_DIR) + "/config/tocsin.toml");
+    // Its [daemon] and [api] sections are replaced by the test's own.
+    std::string config = shipped.substr(shipped.find("# tocsin probes its own health endpoint."));
+    auto replace = [&](const std::string& from, const std::string& to) {
+        auto at = config.find(from);
+        ASSERT_NE(at, std::string::npos) << from;
+        config.replace(at, from.size(), to);
+    };
+    for (auto at = config.find("127.0.0.1:9464"); at != std::string::npos; at = config.find("127.0.0.1:9464")) {
+        config.replace(at, 14, "127.0.0.1:@API_PORT@");
+    }
+    replace("up = \"30s\"", "up = \"2s\"");
+    replace("interval = \"5s\"\ntimeout = \"2s\"", "interval = \"1s\"\ntimeout = \"1s\"");
+    replace("for = \"10s\"", "for = \"1s\"");
+    replace("path = \"-\"", "path = \"" + dir.file("pages.txt") + "\"");
+    DaemonProcess daemon(dir, config);
+    ASSERT_NO_FATAL_FAILURE(daemon.start());
+    EXPECT_TRUE(tocsin::test::wait_for_log(daemon.log(), "demo: to acknowledge, open the link", 5s));
+    ASSERT_TRUE(eventually([&] { return read_file(dir.file("pages.txt")).find("/ack/") != std::string::npos; }, 30s))
+        << read_file(daemon.log());
+    const std::string pages = read_file(dir.file("pages.txt"));
+    EXPECT_THAT(pages, testing::HasSubstr("Subject: [P1] #1 The demo service is down"));
+    EXPECT_THAT(pages, testing::HasSubstr("Telegram buttons: [Acknowledge] [Resolve] [Escalate]"));
+    const auto at = pages.find("/ack/");
+    const std::string path = pages.substr(at, pages.find('\n', at) - at);
+    auto post = tocsin::test::http_request(daemon.port(), "POST", path, "", {});
+    EXPECT_EQ(post.status, 200) << post.body;
+    ASSERT_TRUE(daemon.wait_for([](const auto& l) {
+        return !l.empty() && !l[0].at("acknowledged").is_null() && l[0].at("acknowledged_by").at("name").as_string() == "you";
+    })) << read_file(daemon.log());
+    daemon.stop();
+}

@@ -334,10 +334,10 @@ TEST(SeverityPaging, KeyMistakes) {
               one("3:16", "severity.P1.repage_every: invalid duration \"4 business hours\" (use e.g. 90s, 5m, 1h30m)"));
     EXPECT_EQ(tier_problems(head + "channels = [\"emial\", \"sms\"]\n"),
               (std::vector<std::string>{
-                  f + ":3:13: severity.P1.channels[0]: unknown channel \"emial\" (expected \"email\", \"telegram\" or "
-                      "\"webhook\"); did you mean \"email\"?",
-                  f + ":3:22: severity.P1.channels[1]: unknown channel \"sms\" (expected \"email\", \"telegram\" or "
-                      "\"webhook\")"}));
+                  f + ":3:13: severity.P1.channels[0]: unknown channel \"emial\" (expected \"email\", \"telegram\", \"webhook\" or "
+                      "\"console\"); did you mean \"email\"?",
+                  f + ":3:22: severity.P1.channels[1]: unknown channel \"sms\" (expected \"email\", \"telegram\", \"webhook\" or "
+                      "\"console\")"}));
     EXPECT_EQ(tier_problems(head + "channels = [\"email\", \"telegram\", \"email\"]\n"),
               one("3:34", "severity.P1.channels[2]: \"email\" is listed twice"));
     EXPECT_EQ(tier_problems(head + "channels = \"email\"\n"),
@@ -799,9 +799,9 @@ TEST_F(ChannelConfigTest, WebhookMistakes) {
 
 TEST_F(ChannelConfigTest, UnknownChannels) {
     EXPECT_EQ(problems("[channel.sms]\nnumber = \"+34600000000\"\n"),
-              at("1:10", "channel.sms: unknown channel \"sms\" (expected \"email\", \"telegram\" or \"webhook\")"));
+              at("1:10", "channel.sms: unknown channel \"sms\" (expected \"email\", \"telegram\", \"webhook\" or \"console\")"));
     EXPECT_EQ(problems("[channel.emial]\nhost = \"x\"\n"),
-              at("1:10", "channel.emial: unknown channel \"emial\" (expected \"email\", \"telegram\" or \"webhook\"); "
+              at("1:10", "channel.emial: unknown channel \"emial\" (expected \"email\", \"telegram\", \"webhook\" or \"console\"); "
                          "did you mean \"email\"?"));
     EXPECT_EQ(problems("[channel]\nemail = \"smtp.example.com\"\n"),
               at("2:9", "channel.email: expected a table, got a string"));
@@ -1009,6 +1009,54 @@ TEST(Subscribers, Mistakes) {
                 ElementsAre(HasSubstr("subscribers[1].name:")));
     EXPECT_THAT(problems("[[subscribers]]\nname = \"x\"\ntelegram_chats = [0]\n"),
                 ElementsAre(HasSubstr("subscribers[0].telegram_chats[0]: must not be 0")));
+}
+
+}  // namespace
+}  // namespace tocsin::config
+
+namespace tocsin::config {
+namespace {
+
+TEST(ConsoleAndDemo, ReadAndPrinted) {
+    Config c = load_ok(R"(
+[channel.console]
+path = "/var/log/tocsin/pages.txt"
+
+[demo]
+flaky_target = true
+up = "10s"
+down = "20s"
+
+[paging]
+public_url = "http://127.0.0.1:9464"
+link_key = "random"
+)");
+    ASSERT_TRUE(c.channels.console.has_value());
+    EXPECT_EQ(c.channels.console->path, "/var/log/tocsin/pages.txt");
+    EXPECT_TRUE(c.demo.flaky_target);
+    EXPECT_EQ(c.demo.up, 10s);
+    EXPECT_EQ(c.demo.down, 20s);
+    ASSERT_TRUE(c.paging.link_key.has_value());
+    EXPECT_EQ(c.paging.link_key->source(), "random");
+    EXPECT_EQ(c.paging.link_key->reveal().size(), 32u);
+    const std::string printed = to_toml(c);
+    EXPECT_NE(printed.find("link_key = 'random'"), std::string::npos) << printed;
+    EXPECT_EQ(printed.find(c.paging.link_key->reveal()), std::string::npos);
+    // Each load draws a new key: equal otherwise.
+    Config again = load_ok(printed);
+    EXPECT_NE(again.paging.link_key->reveal(), c.paging.link_key->reveal());
+    again.paging.link_key = c.paging.link_key;
+    again.source_file = c.source_file;
+    EXPECT_EQ(again, c);
+    EXPECT_EQ(load_ok("[channel.console]\n").channels.console->path, "-");
+}
+
+TEST(ConsoleAndDemo, Mistakes) {
+    using ::testing::ElementsAre;
+    using ::testing::HasSubstr;
+    EXPECT_THAT(problems("[demo]\nup = \"0s\"\n"), ElementsAre(HasSubstr("demo.up: must be at least 1s")));
+    EXPECT_THAT(problems("[demo]\nflaky = true\n"), ElementsAre(HasSubstr("demo.flaky: unknown key")));
+    EXPECT_THAT(problems("[channel.consol]\n"), ElementsAre(HasSubstr("did you mean \"console\"")));
 }
 
 }  // namespace

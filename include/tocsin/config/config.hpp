@@ -475,7 +475,9 @@ struct PagingConfig {
     // Where signed acknowledgement links in emails point ("" : no links);
     // needs link_key.
     std::string public_url;
-    std::optional<Secret> link_key;  // signs the links (>= 16 bytes): link_key_file / "env:..." / "cred:..."
+    // Signs the links (>= 16 bytes): link_key_file / "env:..." / "cred:...",
+    // or "random": a fresh key each start (links die with a restart).
+    std::optional<Secret> link_key;
     Duration ack_link_ttl = std::chrono::hours(24);
     // The paging path is monitored: a channel failing this long (no
     // delivery since its first failure) gets an incident of this tier
@@ -513,11 +515,31 @@ struct HeartbeatConfig {
     bool operator==(const HeartbeatConfig&) const = default;
 };
 
+// [channel.console]: a sink that prints every page as the email and the
+// Telegram message would say it (the demo, dry runs). It receives every
+// page of every tier, besides the tier's own channels.
+struct ConsoleChannelConfig {
+    std::string path = "-";  // "-": standard output; else a file, appended
+
+    bool operator==(const ConsoleChannelConfig&) const = default;
+};
+
+// [demo]: the embedded default's flaky service, answered by tocsin's own
+// HTTP server at /demo/flaky: up for `up`, then 503 for `down`, repeating.
+struct DemoConfig {
+    bool flaky_target = false;
+    Duration up = std::chrono::seconds(30);
+    Duration down = std::chrono::seconds(60);
+
+    bool operator==(const DemoConfig&) const = default;
+};
+
 // [channel.*]
 struct ChannelsConfig {
     std::optional<EmailChannelConfig> email;
     std::optional<TelegramChannelConfig> telegram;
     std::optional<WebhookChannelConfig> webhook;
+    std::optional<ConsoleChannelConfig> console;
 
     bool operator==(const ChannelsConfig&) const = default;
 };
@@ -548,6 +570,7 @@ struct Config {
     PagingConfig paging;                          // [paging]
     HeartbeatConfig heartbeat;                    // [heartbeat]
     std::vector<SubscribersConfig> subscribers;   // [[subscribers]]
+    DemoConfig demo;                              // [demo]
 
     bool operator==(const Config&) const = default;
 };
