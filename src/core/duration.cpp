@@ -1,5 +1,7 @@
 #include "tocsin/core/duration.hpp"
 
+#include <ctime>
+
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -77,5 +79,15 @@ std::string format_duration(Duration d) {
     return out;
 }
 
+
+std::string format_utc_time(TimePoint t) {
+    const auto seconds = std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
+    std::time_t tt = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    return buf;
+}
 
 }  // namespace tocsin

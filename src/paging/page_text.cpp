@@ -2,7 +2,8 @@
 
 #include <cmath>
 #include <cstdio>
-#include <ctime>
+
+#include "tocsin/core/duration.hpp"
 
 namespace tocsin::paging {
 namespace {
@@ -27,15 +28,6 @@ std::string one_line(std::string s) {
 
 }  // namespace
 
-std::string utc_text(TimePoint t) {
-    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-    std::time_t tt = static_cast<std::time_t>(seconds);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[40];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return buf;
-}
 
 notify::Notification render_page(const incident::Incident& incident, const config::SeverityConfig& tier,
                                  const PageReason& reason, bool actionable) {
@@ -68,9 +60,9 @@ notify::Notification render_page(const incident::Incident& incident, const confi
         }
         t += "\n";
     }
-    t += "Started: " + utc_text(incident.impact_started) + "\n";
-    t += "Declared: " + utc_text(incident.detected) + "\n";
-    if (incident.resolved) t += "Resolved: " + utc_text(*incident.resolved) + "\n";
+    t += "Started: " + format_utc_time(incident.impact_started) + "\n";
+    t += "Declared: " + format_utc_time(incident.detected) + "\n";
+    if (incident.resolved) t += "Resolved: " + format_utc_time(*incident.resolved) + "\n";
     if (!incident.description.empty()) t += "\n" + incident.description + "\n";
     if (!reason.line.empty()) t += "\n" + reason.line + "\n";
     if (n.actionable) t += "Acknowledge: tocsin incident ack " + std::to_string(incident.id) + "\n";
@@ -93,8 +85,8 @@ notify::Notification render_announcement(const incident::Incident& incident, con
     }
     if (!tier.status.empty() && status != "Resolved") t += "Impact: " + tier.status + "\n";
     t += "\n" + message + "\n";
-    t += "\nStarted: " + utc_text(incident.impact_started) + "\n";
-    if (incident.resolved) t += "Resolved: " + utc_text(*incident.resolved) + "\n";
+    t += "\nStarted: " + format_utc_time(incident.impact_started) + "\n";
+    if (incident.resolved) t += "Resolved: " + format_utc_time(*incident.resolved) + "\n";
     return n;
 }
 

@@ -29,7 +29,4 @@ notify::Notification render_page(const incident::Incident& incident, const confi
 notify::Notification render_announcement(const incident::Incident& incident, const config::SeverityConfig& tier,
                                          const std::string& status, const std::string& message);
 
-// "2026-11-23 02:15:00 UTC"
-std::string utc_text(TimePoint t);
-
 }  // namespace tocsin::paging

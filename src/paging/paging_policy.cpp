@@ -186,7 +186,7 @@ struct PagingPolicy::Impl {
         if (links && n.actionable && !dests.empty()) {
             // The link acts as this person; the page says until when.
             const TimePoint expires = at + link_ttl;
-            personal.text += "Acknowledge in a browser (until " + utc_text(expires) + "): " +
+            personal.text += "Acknowledge in a browser (until " + format_utc_time(expires) + "): " +
                              ack_link_url(public_url, links->token(n.incident_id, person, expires)) + "\n";
         }
         for (const auto& [channel, recipient] : dests) {
@@ -440,7 +440,7 @@ void PagingPolicy::Impl::first_notice(PagingDecision& d, const Incident& inc, Ti
         if (now >= remind_at) {
             s.publish_reminded = true;
             PageReason reason{"public notice due",
-                              "Subscribers have not been told yet. The first public notice is due by " + utc_text(due) +
+                              "Subscribers have not been told yet. The first public notice is due by " + format_utc_time(due) +
                                   (t.auto_publish ? "; tocsin publishes a default notice then."
                                                   : ": acknowledge the incident or post a status update.")};
             auto n = render_page(inc, t, reason, true);
@@ -475,7 +475,7 @@ void PagingPolicy::Impl::postmortem(PagingDecision& d, const Incident& inc, Time
         const bool overdue = at >= *s.postmortem_due;
         PageReason reason{overdue ? "postmortem overdue" : "postmortem due",
                           "The postmortem of this " + t.name + " incident is " +
-                              (overdue ? "overdue (it was due " : "due by ") + utc_text(*s.postmortem_due) +
+                              (overdue ? "overdue (it was due " : "due by ") + format_utc_time(*s.postmortem_due) +
                               (overdue ? ")" : "") + ". Draft: tocsin postmortem " + std::to_string(inc.id) +
                               "; when published: tocsin incident postmortem " + std::to_string(inc.id) + " --url URL"};
         auto n = render_page(inc, t, reason, false);

@@ -2,6 +2,8 @@
 // verbs, fixed-width date fields), where locale-aware <cctype> is wrong.
 #pragma once
 
+#include <string>
+
 #include <cstddef>
 #include <string_view>
 
@@ -26,6 +28,18 @@ constexpr bool parse_fixed_digits(std::string_view s, std::size_t pos, std::size
         out = out * 10 + (s[i] - '0');
     }
     return true;
+}
+
+// Replaces every occurrence of `needle` (not empty) in `text`, left to
+// right, never re-scanning what was put in (redacting a secret from a
+// message).
+inline void replace_all(std::string& text, std::string_view needle, std::string_view with) {
+    if (needle.empty()) return;
+    std::size_t pos = 0;
+    while ((pos = text.find(needle, pos)) != std::string::npos) {
+        text.replace(pos, needle.size(), with);
+        pos += with.size();
+    }
 }
 
 }  // namespace tocsin

@@ -16,4 +16,8 @@ std::optional<Duration> parse_duration(std::string_view text);
 // The shortest canonical spelling, e.g. 5400000ms -> "1h30m"; 0 -> "0s".
 std::string format_duration(Duration d);
 
+// An instant as people read it in pages and logs, to the second:
+// "2026-11-23 02:15:00 UTC".
+std::string format_utc_time(TimePoint t);
+
 }  // namespace tocsin

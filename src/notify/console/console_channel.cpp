@@ -4,22 +4,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <ctime>
+
+#include "tocsin/core/duration.hpp"
 
 namespace tocsin::notify::console {
 namespace {
 
-std::string utc(TimePoint t) {
-    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-    std::time_t tt = static_cast<std::time_t>(seconds);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return buf;
-}
 
 bool write_all(int fd, const std::string& data) {
     std::size_t done = 0;
@@ -40,7 +31,7 @@ ConsoleChannel::ConsoleChannel(std::string path, const Clock& clock) : m_path(st
 
 std::string ConsoleChannel::render(const std::string& recipient, const Notification& n, TimePoint at) {
     std::string out;
-    out += "\n===== page for " + recipient + " at " + utc(at) + " (what the email and the Telegram message say) =====\n";
+    out += "\n===== page for " + recipient + " at " + format_utc_time(at) + " (what the email and the Telegram message say) =====\n";
     out += "Subject: " + n.subject + "\n\n";
     out += n.text;
     if (!n.text.empty() && n.text.back() != '\n') out += '\n';

@@ -10,6 +10,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "tocsin/core/ascii.hpp"
 #include "tocsin/net/http_client.hpp"
 #include "tocsin/notify/telegram/html.hpp"
 #include "tocsin/notify/telegram/response_parser.hpp"
@@ -26,15 +27,6 @@ constexpr std::size_t k_max_answer_units = 200;
 bool token_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' || c == '_' ||
            c == '-';
-}
-
-void replace_all(std::string& text, std::string_view needle, std::string_view with) {
-    if (needle.empty()) return;
-    std::size_t pos = 0;
-    while ((pos = text.find(needle, pos)) != std::string::npos) {
-        text.replace(pos, needle.size(), with);
-        pos += with.size();
-    }
 }
 
 ApiFailure local_failure(std::string_view method, std::string description) {

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/url/parse.hpp>
 
+#include "tocsin/core/ascii.hpp"
 #include "tocsin/core/duration.hpp"
 #include "tocsin/net/http_client.hpp"
 
@@ -34,15 +35,6 @@ bool valid_header_value(std::string_view value) {
 }
 
 bool has_header(const Headers& headers, std::string_view name) { return find_header(headers, name).has_value(); }
-
-void replace_all(std::string& text, std::string_view needle, std::string_view with) {
-    if (needle.empty()) return;
-    std::size_t pos = 0;
-    while ((pos = text.find(needle, pos)) != std::string::npos) {
-        text.replace(pos, needle.size(), with);
-        pos += with.size();
-    }
-}
 
 std::string base64(std::string_view data) {
     std::string out(4 * ((data.size() + 2) / 3), '\0');
