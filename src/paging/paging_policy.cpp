@@ -56,7 +56,9 @@ struct PagingPolicy::Impl {
     std::vector<SeverityConfig> tiers;  // most severe first
     std::map<std::string, Person> people;
     std::map<std::string, Schedule> schedules;
-    std::vector<std::string> schedule_order;  // config order: the default level
+    // A tier without escalation: one level, whoever is on call in every
+    // [[schedule]] (config order).
+    std::vector<config::EscalationLevelConfig> default_chain{config::EscalationLevelConfig{}};
     BusinessHours business;
     std::set<std::string> channels;
     std::set<std::string> unhealthy;
@@ -91,24 +93,20 @@ struct PagingPolicy::Impl {
         return t + c.length;
     }
 
-    std::vector<config::EscalationLevelConfig> chain(const SeverityConfig& t) const {
-        if (!t.escalation.empty()) return t.escalation;
-        config::EscalationLevelConfig all;
-        all.schedules = schedule_order;
-        return {all};
+    const std::vector<config::EscalationLevelConfig>& chain(const SeverityConfig& t) const {
+        return t.escalation.empty() ? default_chain : t.escalation;
     }
     int levels(const SeverityConfig& t) const {
         return static_cast<int>(chain(t).size()) * (std::max(t.repeat, 0) + 1);
     }
-    const config::EscalationLevelConfig& level_config(const SeverityConfig& t, int level,
-                                                      const std::vector<config::EscalationLevelConfig>& c) const {
-        (void)t;
+    // Level `level` counting repeats of the chain.
+    const config::EscalationLevelConfig& level_config(const SeverityConfig& t, int level) const {
+        const auto& c = chain(t);
         return c[static_cast<std::size_t>(level) % c.size()];
     }
     // When `level` (>= 1) is due after the previous level started.
     TimePoint level_due(const SeverityConfig& t, int level, TimePoint previous_started) const {
-        auto c = chain(t);
-        const auto& l = level_config(t, level, c);
+        const auto& l = level_config(t, level);
         return add(previous_started, l.after.value_or(t.ack_within));
     }
 
@@ -117,8 +115,7 @@ struct PagingPolicy::Impl {
     std::vector<std::string> level_people(const SeverityConfig& t, int level, TimePoint at) const {
         std::vector<std::string> out;
         if (level < 0 || level >= levels(t)) return out;
-        auto c = chain(t);
-        const auto& l = level_config(t, level, c);
+        const auto& l = level_config(t, level);
         auto add_person = [&](const std::string& p) {
             if (people.count(p) && std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
         };
@@ -226,8 +223,7 @@ struct PagingPolicy::Impl {
     std::string level_line(const SeverityConfig& t, int level) const {
         std::string line = "You are paged at escalation level " + std::to_string(level + 1) + ".";
         if (level + 1 < levels(t)) {
-            auto c = chain(t);
-            const auto& next = level_config(t, level + 1, c);
+            const auto& next = level_config(t, level + 1);
             line += " Acknowledge within " + config::to_string(next.after.value_or(t.ack_within)) + " or level " +
                     std::to_string(level + 2) + " is paged.";
         }
@@ -494,7 +490,7 @@ void PagingPolicy::Impl::postmortem(PagingDecision& d, const Incident& inc, Time
 Result<PagingPolicy> PagingPolicy::make(const config::Config& config, std::set<std::string> channels) {
     auto business = BusinessHours::make(config.business_hours);
     if (!business) return business.error();
-    auto impl = std::make_shared<Impl>(Impl{{}, {}, {}, {}, std::move(*business), std::move(channels), {}, {}, {}, {}, {}});
+    auto impl = std::make_shared<Impl>(Impl{{}, {}, {}, {config::EscalationLevelConfig{}}, std::move(*business), std::move(channels), {}, {}, {}, {}, {}});
     impl->tiers = config.severities;
     impl->subscribers = config.subscribers;
     if (!config.paging.public_url.empty() && config.paging.link_key) {
@@ -515,7 +511,7 @@ Result<PagingPolicy> PagingPolicy::make(const config::Config& config, std::set<s
         auto s = Schedule::make(sc);
         if (!s) return s.error();
         impl->schedules.emplace(sc.name, std::move(*s));
-        impl->schedule_order.push_back(sc.name);
+        impl->default_chain.front().schedules.push_back(sc.name);
     }
     PagingPolicy policy;
     policy.m_impl = std::move(impl);
