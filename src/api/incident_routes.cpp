@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "json_objects.hpp"
+#include "body_reader.hpp"
+#include "json_response.hpp"
 #include "tocsin/api/incident_json.hpp"
 #include "tocsin/core/ascii.hpp"
 #include "tocsin/core/go_format.hpp"
@@ -28,7 +30,6 @@ constexpr std::size_t k_default_limit = 100;
 constexpr std::size_t k_max_limit = 1000;
 
 // Limits on what a request may carry, in bytes.
-constexpr std::size_t k_max_actor = 200;
 constexpr std::size_t k_max_message = 4096;
 constexpr std::size_t k_max_title = 256;
 constexpr std::size_t k_max_description = 16384;
@@ -36,9 +37,6 @@ constexpr std::size_t k_max_severity = 64;
 constexpr std::size_t k_max_taxonomy = 1024;
 constexpr std::size_t k_max_component = 128;
 constexpr std::size_t k_max_components = 32;
-// Request bodies are flat: an object, at most an array inside it.
-constexpr std::size_t k_max_depth = 8;
-constexpr std::size_t k_max_quoted_name = 64;
 
 enum class Action { ack, state, severity, notes, taxonomy, postmortem };
 
@@ -57,219 +55,7 @@ constexpr std::array<ActionRoute, 6> k_actions{{
     {"postmortem", Action::postmortem, "/api/v1/incidents/{id}/postmortem"},
 }};
 
-net::HttpResponse json_response(int status, const json::value& value) {
-    net::HttpResponse r;
-    r.status = status;
-    r.content_type = "application/json";
-    r.body = json::serialize(value);
-    r.body += '\n';
-    r.headers.emplace_back("Cache-Control", "no-store");
-    return r;
-}
-
-net::HttpResponse error_response(int status, std::string_view message) {
-    return json_response(status, json::object{{"error", message}});
-}
-
-net::HttpResponse method_not_allowed(std::string_view allow) {
-    auto r = error_response(405, "method not allowed");
-    r.headers.emplace_back("Allow", std::string(allow));
-    return r;
-}
-
 net::HttpResponse not_found_path() { return error_response(404, "not found"); }
-
-// A name from the request, shortened for an error message. The JSON parser
-// has checked it is UTF-8, and the serializer escapes control characters.
-std::string quoted_name(std::string_view name) {
-    if (name.size() > k_max_quoted_name) {
-        std::size_t cut = k_max_quoted_name;
-        while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
-        return "\"" + std::string(name.substr(0, cut)) + "...\"";
-    }
-    return "\"" + std::string(name) + "\"";
-}
-
-// Takes time that depends only on the length of `expected`, never on where
-// the two first differ.
-bool constant_time_equals(std::string_view given, std::string_view expected) {
-    unsigned char diff = given.size() == expected.size() ? 0 : 1;
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-        const unsigned char g = i < given.size() ? static_cast<unsigned char>(given[i]) : 0;
-        diff |= static_cast<unsigned char>(g ^ static_cast<unsigned char>(expected[i]));
-    }
-    volatile unsigned char result = diff;
-    return result == 0;
-}
-
-// "Bearer <token>" (scheme case-insensitive). An error response when the
-// request may not write; the token is never echoed.
-std::optional<net::HttpResponse> check_token(const ApiHooks& hooks, const net::HttpRequest& request) {
-    if (!hooks.token || hooks.token->empty()) return error_response(403, "writes are disabled: set api.token");
-    auto unauthorized = [](std::string_view message) {
-        auto r = error_response(401, message);
-        r.headers.emplace_back("WWW-Authenticate", "Bearer");
-        return r;
-    };
-    const std::string header = request.header("Authorization");
-    std::string_view value = header;
-    if (value.size() < 7 || !ascii_iequals(value.substr(0, 6), "bearer") || value[6] != ' ') {
-        return unauthorized("missing bearer token: send \"Authorization: Bearer <api.token>\"");
-    }
-    value.remove_prefix(7);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-    if (!constant_time_equals(value, hooks.token->reveal())) return unauthorized("invalid bearer token");
-    return std::nullopt;
-}
-
-// A positive decimal integer that fits int64, as written in a path or query.
-std::optional<std::int64_t> parse_positive(std::string_view text) {
-    if (text.empty() || text.size() > 19) return std::nullopt;
-    std::int64_t value = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9') return std::nullopt;
-        const int digit = c - '0';
-        if (value > (std::numeric_limits<std::int64_t>::max() - digit) / 10) return std::nullopt;
-        value = value * 10 + digit;
-    }
-    if (value <= 0) return std::nullopt;
-    return value;
-}
-
-enum class TextKind { line, multiline };
-
-// Valid UTF-8 of printable characters; `multiline` text may also hold
-// newlines and tabs.
-bool printable(std::string_view s, TextKind kind) {
-    for (std::size_t pos = 0; pos < s.size();) {
-        const gofmt::Rune r = gofmt::decode_rune(s, pos);
-        if (r.value == gofmt::k_rune_error && r.width == 1) return false;
-        const bool allowed = gofmt::is_print(r.value) || (kind == TextKind::multiline && (r.value == '\n' || r.value == '\t'));
-        if (!allowed) return false;
-        pos += r.width;
-    }
-    return true;
-}
-
-bool blank(std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n'; });
-}
-
-// Reads a request body's fields: each getter checks type and limits and
-// records the first problem; unknown fields are refused up front.
-class BodyReader {
-public:
-    BodyReader(const json::object& object, std::initializer_list<std::string_view> allowed) : m_object(object) {
-        for (const auto& [key, value] : object) {
-            if (std::find(allowed.begin(), allowed.end(), std::string_view(key)) != allowed.end()) continue;
-            std::string expected;
-            for (auto name : allowed) expected += (expected.empty() ? "" : ", ") + std::string(name);
-            fail("unknown field " + quoted_name(key) + " (expected: " + expected + ")");
-            return;
-        }
-    }
-
-    const std::string& error() const { return m_error; }
-    bool ok() const { return m_error.empty(); }
-
-    // An optional string field (null counts as absent).
-    void text(std::string_view key, std::string& out, std::size_t max, TextKind kind, bool required) {
-        const json::value* v = find(key);
-        if (v == nullptr) {
-            if (required) fail("\"" + std::string(key) + "\" is required");
-            return;
-        }
-        if (!v->is_string()) return fail("\"" + std::string(key) + "\" must be a string");
-        const json::string& s = v->get_string();
-        check_text(key, s, max, kind, required);
-        if (ok()) out.assign(s.data(), s.size());
-    }
-
-    // Who acts: required, non-empty, one printable line of at most 200 bytes.
-    void person(std::string_view key, std::string& out) { text(key, out, k_max_actor, TextKind::line, true); }
-
-    void boolean(std::string_view key, bool& out) {
-        const json::value* v = find(key);
-        if (v == nullptr) return;
-        if (!v->is_bool()) return fail("\"" + std::string(key) + "\" must be true or false");
-        out = v->get_bool();
-    }
-
-    void strings(std::string_view key, std::vector<std::string>& out, std::size_t max_items, std::size_t max) {
-        const json::value* v = find(key);
-        if (v == nullptr) return;
-        if (!v->is_array()) return fail("\"" + std::string(key) + "\" must be an array of strings");
-        const json::array& a = v->get_array();
-        if (a.size() > max_items) {
-            return fail("\"" + std::string(key) + "\" has more than " + std::to_string(max_items) + " entries");
-        }
-        std::vector<std::string> values;
-        for (const auto& item : a) {
-            if (!item.is_string()) return fail("\"" + std::string(key) + "\" must be an array of strings");
-            check_text(key, item.get_string(), max, TextKind::line, true);
-            if (!ok()) return;
-            values.emplace_back(item.get_string().data(), item.get_string().size());
-        }
-        out = std::move(values);
-    }
-
-    void time(std::string_view key, std::optional<TimePoint>& out) {
-        const json::value* v = find(key);
-        if (v == nullptr) return;
-        auto invalid = [&] {
-            fail("\"" + std::string(key) + "\" must be an RFC 3339 time such as \"2026-03-29T12:30:00Z\"");
-        };
-        if (!v->is_string()) return invalid();
-        auto t = parse_rfc3339(std::string_view(v->get_string().data(), v->get_string().size()));
-        if (!t) return invalid();
-        out = *t;
-    }
-
-private:
-    const json::value* find(std::string_view key) const {
-        if (!ok()) return nullptr;
-        const json::value* v = m_object.if_contains(key);
-        if (v == nullptr || v->is_null()) return nullptr;
-        return v;
-    }
-
-    void check_text(std::string_view key, const json::string& s, std::size_t max, TextKind kind, bool non_empty) {
-        const std::string_view view(s.data(), s.size());
-        const std::string name = "\"" + std::string(key) + "\"";
-        if (non_empty && blank(view)) return fail(name + " must not be empty");
-        if (view.size() > max) return fail(name + " is longer than " + std::to_string(max) + " bytes");
-        if (!printable(view, kind)) {
-            return fail(name + (kind == TextKind::line ? " must be one line of printable characters"
-                                                         : " must not contain control characters other than "
-                                                           "newlines and tabs"));
-        }
-    }
-
-    void fail(std::string message) {
-        if (m_error.empty()) m_error = std::move(message);
-    }
-
-    const json::object& m_object;
-    std::string m_error;
-};
-
-// The body as a JSON object, or why not.
-std::variant<json::object, std::string> parse_body(std::string_view body) {
-    json::parse_options options;
-    options.max_depth = k_max_depth;
-    json::error_code ec;
-    json::value value = json::parse(body, ec, json::storage_ptr(), options);
-    if (ec) return "request body is not valid JSON: " + ec.message();
-    if (!value.is_object()) return std::string("request body must be a JSON object");
-    return std::move(value.get_object());
-}
-
-net::HttpResponse lookup_error(const Error& error, std::string_view what) {
-    const bool unavailable = error.category == ErrorCategory::storage || error.category == ErrorCategory::io ||
-                             error.category == ErrorCategory::timeout;
-    return error_response(unavailable ? 503 : 500, std::string(what) + ": " + error.message);
-}
 
 net::HttpResponse list(const ApiHooks& hooks, const net::HttpRequest& request) {
     bool open_only = true;
@@ -348,7 +134,7 @@ net::HttpResponse render(const IncidentCommandResult& result) {
 // Reads the body of a write into `command`; an error response when it is
 // not acceptable.
 std::optional<net::HttpResponse> read_command(std::string_view body, std::optional<Action> action,
-                                              IncidentCommand& command) {
+                                              const std::string& channel, IncidentCommand& command) {
     auto parsed = parse_body(body);
     if (auto* message = std::get_if<std::string>(&parsed)) return error_response(400, *message);
     const json::object& object = std::get<json::object>(parsed);
@@ -366,7 +152,7 @@ std::optional<net::HttpResponse> read_command(std::string_view body, std::option
         reader->boolean("security", d.security);
         reader->person("reporter", command.actor.name);
         reader->time("impact_started", d.impact_started);
-        command.actor.channel = "api";
+        command.actor.channel = channel;
         d.reporter = command.actor;
     } else {
         switch (*action) {
@@ -414,19 +200,18 @@ std::optional<net::HttpResponse> read_command(std::string_view body, std::option
                 break;
         }
         reader->person("actor", command.actor.name);
-        command.actor.channel = "api";
+        command.actor.channel = channel;
     }
     if (!reader->ok()) return error_response(400, reader->error());
     return std::nullopt;
 }
 
-net::HttpResponse write(const ApiHooks& hooks, const net::HttpRequest& request, std::optional<Action> action,
-                        std::int64_t id) {
+net::HttpResponse write(const ApiHooks& hooks, const net::HttpRequest& request, const Principal& principal,
+                        std::optional<Action> action, std::int64_t id) {
     if (!hooks.incident_command) return error_response(503, "incident commands are not available");
-    if (auto refused = check_token(hooks, request)) return *refused;
     IncidentCommand command;
     command.id = id;
-    if (auto invalid = read_command(request.body, action, command)) return *invalid;
+    if (auto invalid = read_command(request.body, action, principal.channel(), command)) return *invalid;
     return render(hooks.incident_command(command));
 }
 
@@ -434,12 +219,13 @@ net::HttpResponse write(const ApiHooks& hooks, const net::HttpRequest& request, 
 
 bool is_json_api_path(std::string_view path) { return path.starts_with("/api/"); }
 
-net::HttpResponse route_incidents(const ApiHooks& hooks, const net::HttpRequest& request, std::string& handler) {
+net::HttpResponse route_incidents(const ApiHooks& hooks, const net::HttpRequest& request, const Principal& principal,
+                                  std::string& handler) {
     const std::string_view path = request.path;
     if (path == k_collection) {
         handler = k_collection;
         if (request.method == "GET") return list(hooks, request);
-        if (request.method == "POST") return write(hooks, request, std::nullopt, 0);
+        if (request.method == "POST") return write(hooks, request, principal, std::nullopt, 0);
         return method_not_allowed("GET, POST");
     }
     if (!path.starts_with(k_collection) || path.size() <= k_collection.size() + 1 || path[k_collection.size()] != '/') {
@@ -466,7 +252,7 @@ net::HttpResponse route_incidents(const ApiHooks& hooks, const net::HttpRequest&
         return show(hooks, *id);
     }
     if (request.method != "POST") return method_not_allowed("POST");
-    return write(hooks, request, action, *id);
+    return write(hooks, request, principal, action, *id);
 }
 
 }  // namespace tocsin::api

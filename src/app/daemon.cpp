@@ -12,8 +12,11 @@
 
 #include "check_scheduler.hpp"
 #include "logging.hpp"
+#include "maintenance_service.hpp"
 #include "paging_service.hpp"
 #include "incident_hooks.hpp"
+#include "external_alerts.hpp"
+#include "status_hooks.hpp"
 #include "rule_runner.hpp"
 #include "self_metrics.hpp"
 #include "systemd_notifier.hpp"
@@ -62,6 +65,8 @@ struct Daemon::Impl {
     std::map<std::string, config::TargetConfig> probed;  // by target name, as last installed
     std::unique_ptr<RuleRunner> rules;
     std::unique_ptr<PagingService> paging;
+    std::unique_ptr<MaintenanceService> maintenance;  // windows and silences from the API
+    std::unique_ptr<ExternalAlerts> external_alerts;  // POST /api/v1/alerts (Alertmanager)
     RuleRunner* rules_view = nullptr;  // what the API's incident hooks see
     bool rules_posted = false;  // an evaluation round is queued on the io_context
     // After start-up, rules wait until every check has landed once (or the
@@ -87,6 +92,7 @@ struct Daemon::Impl {
     void schedule_watchdog(Duration interval);
     void wait_for_signal();
     void reload();
+    void apply_maintenance();
     void begin_stop(const char* why);
     bool install_checks(const config::Config& cfg);
     void on_probe(const probe::Probe& probe, const probe::ProbeOutcome& outcome, TimePoint started);
@@ -125,11 +131,15 @@ void Daemon::Impl::announce_demo(const std::string& where) const {
     spdlog::info("demo: to acknowledge, open the link printed in the page and press the button; list incidents "
                  "with: curl -s http://{}/api/v1/incidents",
                  where);
+    if (config.status_page.enabled) {
+        spdlog::info("demo: the public status page is at http://{}/status (JSON: http://{}/api/v1/status)", where,
+                     where);
+    }
 }
 
 void Daemon::Impl::install_rules(const config::Config& cfg) {
     rules->install(cfg.rules, cfg.rules_config);
-    rules->install_incidents(cfg);
+    rules->install_incidents(maintenance ? maintenance->with_windows(cfg, clock.now()) : cfg);
     series.set_retention(rules->retention());
     if (rules->size() == 0) {
         series.set_admission({}, true);  // nothing to derive admission from: keep everything
@@ -418,7 +428,7 @@ int Daemon::Impl::run() {
     api::ApiHooks hooks;
     hooks.health = [this] { return health(); };
     hooks.ready = [this] { return readiness(); };
-    hooks.token = config.api.token;
+    hooks.access = api::AccessPolicy::from_config(config.api);
     hooks.now = [this] { return clock.now(); };
     if (!config.paging.public_url.empty() && config.paging.link_key) {
         auto signer = paging::AckLinkSigner::create(*config.paging.link_key);
@@ -429,6 +439,25 @@ int Daemon::Impl::run() {
         hooks.ack_links = std::move(*signer);
     }
     add_incident_hooks(hooks, rules_view, store->database(), clock);
+    maintenance = std::make_unique<MaintenanceService>(store->database());
+    if (Status loaded = maintenance->load(clock.now()); !loaded) {
+        spdlog::critical("cannot read maintenance windows: {}", loaded.error().message);
+        return exit_code::io_error;
+    }
+    hooks.list_maintenance = [this](bool all) { return maintenance->list(all, config, clock.now()); };
+    hooks.create_maintenance = [this](const api::MaintenanceRequest& r) {
+        auto result = maintenance->create(r, config, clock.now());
+        if (result.window) apply_maintenance();
+        return result;
+    };
+    hooks.end_maintenance = [this](std::int64_t id, const incident::Actor& actor) {
+        auto result = maintenance->end(id, actor, clock.now());
+        if (result.window) apply_maintenance();
+        return result;
+    };
+    hooks.oncall = [this](TimePoint at) { return oncall_at(config, at); };
+    add_alert_hooks(hooks, external_alerts, rules_view, clock, [this] { run_rules(false); });
+    add_status_hooks(hooks, config, store->database(), clock);
     api = std::make_unique<api::Api>(metrics.registry(), std::move(hooks));
     net::HttpServerOptions options;
     options.host = config.api.listen_host;
@@ -463,6 +492,10 @@ int Daemon::Impl::run() {
     rules = std::make_unique<RuleRunner>(series, &store->database(), &metrics);
     rules_view = rules.get();
     install_rules(config);  // retention and admission before the snapshot loads
+    external_alerts = std::make_unique<ExternalAlerts>(metrics.registry().get());
+    external_alerts->configure(config);
+    external_alerts->restore(rules->incidents()->open_incidents(), clock.now());
+    rules->set_external_alerts(external_alerts.get());
     paging = std::make_unique<PagingService>(io, store->database(), clock, &metrics);
     if (Status ok = paging->start(config, *rules); !ok) {
         spdlog::critical("cannot start paging: {}", ok.error().message);
@@ -553,6 +586,14 @@ void Daemon::Impl::wait_for_signal() {
     });
 }
 
+// A window created or ended through the API: the incident policy takes it
+// now, and held-back declarations are reconsidered at once.
+void Daemon::Impl::apply_maintenance() {
+    if (!rules) return;  // still starting: install_rules() will read it
+    rules->install_incidents(maintenance->with_windows(config, clock.now()));
+    run_rules(true);
+}
+
 void Daemon::Impl::reload() {
     notifier.reloading();
     spdlog::info("SIGHUP: reloading configuration from {}", config.source_file);
@@ -592,7 +633,9 @@ void Daemon::Impl::reload() {
     next.api.request_timeout = config.api.request_timeout;
     next.api.max_body_bytes = config.api.max_body_bytes;
     config = std::move(next);
+    if (api) api->set_access(api::AccessPolicy::from_config(config.api));  // token rotation needs no restart
     install_rules(config);
+    if (external_alerts) external_alerts->configure(config);
     if (paging) paging->reconfigure(config);
     run_rules(true);
     if (rules_warm) schedule_rule_safety();  // the interval may have changed

@@ -1,5 +1,7 @@
 #include "incident_command.hpp"
 
+#include "api_client.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <CLI/CLI.hpp>
@@ -26,48 +28,16 @@ namespace {
 
 namespace json = boost::json;
 
-const std::string k_token_variable = "TOCSIN_API_TOKEN";
-
 bool is_write(const std::string& action) { return action != "list" && action != "show"; }
 bool needs_id(const std::string& action) { return action != "list" && action != "declare"; }
 
-std::optional<std::string> getenv_string(const std::string& name) {
-    const char* v = std::getenv(name.c_str());
-    if (v == nullptr || *v == '\0') return std::nullopt;
-    return std::string(v);
-}
+int fail(int code, const std::string& message) { return cli_fail("tocsin incident", code, message); }
 
-int fail(int code, const std::string& message) {
-    std::cout.flush();  // keep stdout and stderr in order when both go to one file
-    std::cerr << "tocsin incident: " << message << '\n';
-    return code;
-}
+std::string clean(std::string_view s, const std::string& indent = {}) { return terminal_safe(s, indent); }
 
 bool positive_integer(const std::string& s) {
     if (s.empty() || s.size() > 18 || s[0] == '0') return false;
     return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// Text from the daemon, safe for a terminal: control and other unprintable
-// characters (escape sequences, bidi overrides) become '?'. `multiline`
-// keeps newlines and indents continuation lines.
-std::string clean(std::string_view s, const std::string& indent = {}) {
-    std::string out;
-    for (std::size_t pos = 0; pos < s.size();) {
-        const gofmt::Rune r = gofmt::decode_rune(s, pos);
-        if (r.value == '\n' && !indent.empty()) {
-            out += '\n';
-            out += indent;
-        } else if (r.value == '\t') {
-            out += ' ';
-        } else if ((r.value == gofmt::k_rune_error && r.width == 1) || !gofmt::is_print(r.value)) {
-            out += '?';
-        } else {
-            out.append(s.substr(pos, r.width));
-        }
-        pos += r.width;
-    }
-    return out;
 }
 
 // Display width of cleaned text, counting runes (good enough for a table).
@@ -118,71 +88,6 @@ std::string time_text(const json::object& o, std::string_view key, TimePoint now
     auto t = time_of(o, key);
     if (!t) return "-";
     return api::format_rfc3339(*t) + " (" + age(*t, now) + " ago)";
-}
-
-// Where the daemon listens, as a URL this machine can reach.
-std::string url_of(const config::ApiConfig& api) {
-    std::string host = api.listen_host;
-    if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
-    if (host == "::") host = "::1";
-    if (host.find(':') != std::string::npos) host = "[" + host + "]";
-    return "http://" + host + ":" + std::to_string(api.listen_port);
-}
-
-struct Endpoint {
-    std::string base_url;
-    std::optional<Secret> token;
-};
-
-struct Reply {
-    int status = 0;
-    json::value body;
-};
-
-// Exchanges one request with the daemon; an exit code when that failed.
-std::variant<Reply, int> exchange(const Endpoint& endpoint, const std::string& method, const std::string& path,
-                                  const std::optional<json::object>& body) {
-    net::HttpClientRequest request;
-    request.method = method;
-    request.url = endpoint.base_url + path;
-    request.max_redirects = 0;
-    request.headers.emplace_back("Accept", "application/json");
-    if (body) {
-        request.headers.emplace_back("Content-Type", "application/json");
-        request.body = json::serialize(*body);
-        if (endpoint.token) request.headers.emplace_back("Authorization", "Bearer " + endpoint.token->reveal());
-    }
-    if (endpoint.base_url.starts_with("https://")) {
-        auto tls = net::TlsClientContext::create(net::TlsOptions{});
-        if (!tls) return fail(exit_code::failure, "cannot set up TLS: " + tls.error().message);
-        request.tls = std::move(*tls);
-    }
-    boost::asio::io_context io;
-    net::HttpClientResult result;
-    net::http_fetch(io, std::move(request), [&](net::HttpClientResult r) { result = std::move(r); });
-    io.run();
-    if (!result.ok()) {
-        return fail(exit_code::io_error, "cannot reach tocsin at " + endpoint.base_url + ": " + result.detail +
-                                             " (is the daemon running? --api or [api] listen says where)");
-    }
-    json::error_code ec;
-    json::value value = json::parse(result.body, ec);
-    if (ec || !value.is_object()) {
-        std::string first_line = result.body.substr(0, result.body.find('\n'));
-        if (first_line.size() > 200) first_line.resize(200);
-        return fail(exit_code::failure, "unexpected answer from " + endpoint.base_url + path + ": HTTP " +
-                                            std::to_string(result.status) + " " + clean(first_line));
-    }
-    if (result.status >= 400) {
-        std::string message = text(value.get_object(), "error");
-        if (message.empty()) message = "request failed";
-        message += " (HTTP " + std::to_string(result.status) + ")";
-        if (result.status == 401) {
-            message += "; give the daemon's api.token in " + k_token_variable + " or through --config";
-        }
-        return fail(exit_code::failure, message);
-    }
-    return Reply{result.status, std::move(value)};
 }
 
 std::string resolve_actor(const IncidentCliOptions& o) {
@@ -310,75 +215,6 @@ void print_incident(const json::object& i, TimePoint now) {
     }
 }
 
-// [api] listen alone, for when the whole configuration cannot be loaded
-// (typically: a secret file only the daemon's user may read) but no secret
-// from it is needed. nullopt when that fails too.
-std::optional<config::ApiConfig> listen_only(const std::string& path) {
-    try {
-        const toml::table root = toml::parse_file(path);
-        toml::table minimal;
-        if (auto listen = root["api"]["listen"].value<std::string>()) {
-            minimal.insert("api", toml::table{{"listen", *listen}});
-        }
-        std::ostringstream text;
-        text << minimal;
-        config::LoadResult loaded = config::load_string(text.str(), path);
-        if (loaded.ok()) return loaded.config->api;
-    } catch (const toml::parse_error&) {
-    }
-    return std::nullopt;
-}
-
-// The daemon's address and, for changes, the token: from --api and
-// TOCSIN_API_TOKEN when given, else from the configuration.
-std::variant<Endpoint, int> resolve_endpoint(const IncidentCliOptions& o) {
-    Endpoint endpoint;
-    const bool write = is_write(o.action);
-    auto env_token = getenv_string(k_token_variable);
-    if (!o.api_url.empty()) {
-        if (!o.api_url.starts_with("http://") && !o.api_url.starts_with("https://")) {
-            return fail(exit_code::usage, "--api must be a URL such as http://127.0.0.1:9464, got \"" +
-                                              clean(o.api_url) + "\"");
-        }
-        endpoint.base_url = o.api_url;
-        while (endpoint.base_url.ends_with('/')) endpoint.base_url.pop_back();
-    }
-    if (env_token) endpoint.token = Secret(*env_token, "env:" + k_token_variable);
-    const bool need_config = endpoint.base_url.empty() || (write && !endpoint.token);
-    if (!need_config) return endpoint;
-
-    config::ApiConfig api;
-    std::error_code ec;
-    if (!o.config_given && !std::filesystem::exists(o.config_path, ec)) {
-        // No configuration installed: the daemon's defaults, without a token.
-    } else {
-        config::LoadResult loaded = config::load_file(o.config_path);
-        // A read (or a change with TOCSIN_API_TOKEN) needs only [api] listen.
-        const bool token_from_config = write && !endpoint.token;
-        std::optional<config::ApiConfig> listen;
-        if (!loaded.ok() && !token_from_config) listen = listen_only(o.config_path);
-        if (loaded.ok()) {
-            api = loaded.config->api;
-        } else if (listen) {
-            api = *listen;
-        } else {
-            std::cout.flush();
-            std::cerr << config::format_diagnostics(loaded.diagnostics);
-            return fail(exit_code::config, "cannot load " + o.config_path + " (pass --api URL, and " +
-                                               k_token_variable + " for changes, to do without it)");
-        }
-    }
-    if (endpoint.base_url.empty()) {
-        if (api.listen_port == 0) {
-            return fail(exit_code::config, "[api] listen in " + o.config_path +
-                                               " picks a free port at start-up: pass --api with the logged address");
-        }
-        endpoint.base_url = url_of(api);
-    }
-    if (!endpoint.token) endpoint.token = api.token;
-    return endpoint;
-}
-
 void add_id(CLI::App* sub, IncidentCliOptions& o) {
     sub->add_option("id", o.id, "Incident number")->required()->type_name("ID");
 }
@@ -389,15 +225,11 @@ CLI::App* add_incident_command(CLI::App& app, IncidentCliOptions& o) {
     auto* incident = app.add_subcommand(
         "incident",
         "List, show and change incidents through the running daemon's HTTP API (docs/api.md).\n"
-        "The address comes from the configuration's [api] listen (or --api), the token for changes\n"
-        "from $TOCSIN_API_TOKEN or api.token. Exit 0 on success, 1 when the daemon refuses,\n"
+        "The address comes from the configuration's [api] listen (or --api), the token from --token-file,\n"
+        "$TOCSIN_TOKEN or the configuration's [api] tokens. Exit 0 on success, 1 when the daemon refuses,\n"
         "64 for a bad command line, 74 when the daemon cannot be reached, 78 for a bad configuration");
     incident->require_subcommand(1);
-    incident->add_option("-c,--config", o.config_path, "Configuration file (for [api] listen and api.token)")
-        ->capture_default_str()
-        ->each([&o](const std::string&) { o.config_given = true; });
-    incident->add_option("--api", o.api_url, "The daemon's API, e.g. http://127.0.0.1:9464 (default: [api] listen)")
-        ->type_name("URL");
+    add_api_client_options(incident, o.client);
     incident->add_option("--actor", o.actor, "Who acts, as recorded in the audit trail (default: $USER)")
         ->type_name("NAME");
 
@@ -482,27 +314,27 @@ int command_incident(const IncidentCliOptions& o) {
     if (needs_id(o.action) && !positive_integer(o.id)) {
         return fail(exit_code::usage, "incident ids are positive integers, got \"" + clean(o.id) + "\"");
     }
-    auto resolved = resolve_endpoint(o);
+    auto resolved = resolve_api_endpoint(o.client, is_write(o.action), "tocsin incident");
     if (auto* code = std::get_if<int>(&resolved)) return *code;
-    const Endpoint& endpoint = std::get<Endpoint>(resolved);
+    const ApiEndpoint& endpoint = std::get<ApiEndpoint>(resolved);
     const std::string collection = "/api/v1/incidents";
     const std::string item = collection + "/" + o.id;
     const TimePoint now = std::chrono::system_clock::now();
 
     if (o.action == "list") {
-        auto reply = exchange(endpoint, "GET",
+        auto reply = api_exchange(endpoint, "tocsin incident", "GET",
                               collection + "?state=" + (o.all ? "all" : "open") + "&limit=" + std::to_string(o.limit),
                               std::nullopt);
         if (auto* code = std::get_if<int>(&reply)) return *code;
-        const json::value& body = std::get<Reply>(reply).body;
+        const json::value& body = std::get<ApiReply>(reply).body;
         if (o.json) std::cout << json::serialize(body) << '\n';
         else print_list(body.get_object(), o.all, now);
         return exit_code::ok;
     }
     if (o.action == "show") {
-        auto reply = exchange(endpoint, "GET", item, std::nullopt);
+        auto reply = api_exchange(endpoint, "tocsin incident", "GET", item, std::nullopt);
         if (auto* code = std::get_if<int>(&reply)) return *code;
-        const json::value& body = std::get<Reply>(reply).body;
+        const json::value& body = std::get<ApiReply>(reply).body;
         if (o.json) std::cout << json::serialize(body) << '\n';
         else print_incident(body.get_object(), now);
         return exit_code::ok;
@@ -548,9 +380,9 @@ int command_incident(const IncidentCliOptions& o) {
             return fail(exit_code::usage, "unknown incident subcommand \"" + o.action + "\"");
         }
     }
-    auto reply = exchange(endpoint, "POST", path, body);
+    auto reply = api_exchange(endpoint, "tocsin incident", "POST", path, body);
     if (auto* code = std::get_if<int>(&reply)) return *code;
-    const json::object& incident = std::get<Reply>(reply).body.get_object();
+    const json::object& incident = std::get<ApiReply>(reply).body.get_object();
     const json::value* id_value = incident.if_contains("id");
     const std::string id = id_value ? number(*id_value) : o.id;
     if (o.action == "declare") {

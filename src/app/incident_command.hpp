@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "api_client.hpp"
+
 namespace CLI {
 class App;
 }
@@ -14,9 +16,7 @@ class App;
 namespace tocsin::app {
 
 struct IncidentCliOptions {
-    std::string config_path = "/etc/tocsin/tocsin.toml";
-    bool config_given = false;  // --config was on the command line
-    std::string api_url;        // --api; empty: from the config's [api] listen
+    ApiClientOptions client;    // --config, --api, --token-file
     std::string actor;          // --actor; empty: $USER, else "unknown"
     std::string action;         // list, show, declare, ack, state, severity, note, taxonomy
     bool json = false;          // list/show: print the API's JSON as it came

@@ -5,6 +5,7 @@
 #include "audit_command.hpp"
 #include "commands.hpp"
 #include "incident_command.hpp"
+#include "maintenance_command.hpp"
 #include "oncall_command.hpp"
 #include "postmortem_command.hpp"
 #include "tocsin/core/exit_code.hpp"
@@ -55,6 +56,9 @@ int main(int argc, char** argv) {
     OncallOptions oncall_options;
     auto* oncall = add_oncall_command(app, oncall_options);
 
+    MaintenanceCliOptions maintenance_options;
+    auto* maintenance = add_maintenance_command(app, maintenance_options);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -70,5 +74,6 @@ int main(int argc, char** argv) {
     if (audit.parsed()) return audit.run();
     if (postmortem->parsed()) return command_postmortem(postmortem_options);
     if (oncall->parsed()) return command_oncall(oncall_options, tocsin::SystemClock{});
+    if (maintenance->parsed()) return command_maintenance(maintenance_options);
     return tocsin::exit_code::usage;
 }

@@ -1,6 +1,7 @@
 #include "rule_runner.hpp"
 
 #include "paging_runner.hpp"
+#include "external_alerts.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -291,11 +292,20 @@ RuleRoundReport RuleRunner::evaluate(TimePoint now, bool all) {
             }
             for (auto& u : m_incidents->observe(observation, now)) m_unsaved.push_back(std::move(u));
         }
+        if (m_external != nullptr) {
+            for (const auto& observation : m_external->expire(now)) {
+                for (auto& u : m_incidents->observe(observation, now)) m_unsaved.push_back(std::move(u));
+            }
+        }
         for (auto& u : m_incidents->tick(now)) m_unsaved.push_back(std::move(u));
         report.incident_updates = m_unsaved.size();
         if (auto due = m_incidents->next_deadline(now);
             due && (!report.next_deadline || *due < *report.next_deadline)) {
             report.next_deadline = due;
+        }
+        if (auto due = m_external != nullptr ? m_external->next_deadline() : std::nullopt;
+            due && (!report.next_deadline || *due < *report.next_deadline)) {
+            report.next_deadline = std::max(*due, now + std::chrono::milliseconds(1));
         }
     }
     if (m_db != nullptr &&

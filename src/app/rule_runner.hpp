@@ -33,6 +33,7 @@ namespace tocsin::app {
 
 class SelfMetrics;
 class PagingRunner;
+class ExternalAlerts;
 
 struct RuleRoundReport {
     std::size_t evaluated = 0;
@@ -71,6 +72,10 @@ public:
     // Pages what incident changes call for, in the same transaction (null:
     // no paging). Set after install_incidents().
     void set_paging(PagingRunner* paging) { m_paging = paging; }
+    // Alerts from Alertmanager (null: none): every round drops those whose
+    // endsAt or staleness passed before the incident step, and their
+    // deadlines join the round's.
+    void set_external_alerts(ExternalAlerts* alerts) { m_external = alerts; }
     // A person asks for the next escalation level now: an `escalated` event
     // the paging runner acts on. Errors for an unknown or resolved incident.
     Status escalate(std::int64_t incident_id, const incident::Actor& actor, TimePoint now);
@@ -111,6 +116,7 @@ private:
     // next time, in order, so no event is lost.
     std::vector<incident::IncidentUpdate> m_unsaved;
     PagingRunner* m_paging = nullptr;
+    ExternalAlerts* m_external = nullptr;
 };
 
 }  // namespace tocsin::app

@@ -76,7 +76,9 @@ LoadResult load_string(std::string_view toml_text, const std::string& source_nam
     read_paging(root, config.paging, config.severities);
     read_heartbeat(root, config.heartbeat);
     read_demo(root, config.demo);
+    read_status_page(root, config.status_page);
     read_subscribers(root, config.components, config.severities, config.subscribers);
+    read_alertmanager(root, config.severities, config.components, config.rules, config.alertmanager);
     root.finish();
 
     sort_diagnostics(ctx.diagnostics);

@@ -21,34 +21,6 @@ using namespace std::chrono_literals;
 // than their period.
 constexpr Duration k_max_window = std::chrono::hours(24 * 7 * 52);
 
-void check_match(TableReader& r, const std::string& text) {
-    const std::string usage = " (write label matchers in braces, such as {env=\"staging\", service=~\"db.*\"})";
-    auto parsed = promql::parse_expr(text);
-    if (auto* error = std::get_if<promql::ParseError>(&parsed)) {
-        std::string fallback = "at " + std::to_string(error->line) + ":" + std::to_string(error->column) +
-                               " of the matchers: ";
-        r.error_inside(r.node("match"), r.key_path("match"), error->position, "parse error: " + error->message,
-                       fallback);
-        return;
-    }
-    const auto& tree = std::get<promql::ExprPtr>(parsed);
-    const auto* selector = tree->as<promql::VectorSelector>();
-    if (selector == nullptr) {
-        r.error("match", "must be only label matchers" + usage);
-    } else if (!selector->name.empty()) {
-        r.error("match", "a metric name is not allowed: alerts have none" + usage);
-    } else if (selector->offset != Duration::zero() || selector->at.is_set()) {
-        r.error("match", "offset and @ are not allowed: a window matches alert labels" + usage);
-    } else {
-        for (const auto& matcher : selector->matchers) {
-            if (matcher.name() == "__name__") {
-                r.error("match", "alerts have no __name__ label" + usage);
-                break;
-            }
-        }
-    }
-}
-
 // The shortest time from one weekly occurrence's start to the next.
 Duration shortest_gap(const std::vector<int>& days) {
     int gap = 7;
@@ -75,7 +47,7 @@ void read_window(TableReader& r, NameIndex& names, const NameIndex& components, 
             }
         }
     }
-    if (r.string("match", w.match)) check_match(r, w.match);
+    if (r.string("match", w.match)) check_alert_matchers(r, "match", w.match);
     if (!r.has("components") && !r.has("match")) {
         r.error_at_table("missing \"components\" or \"match\": say which alerts the window covers");
     }
@@ -176,5 +148,34 @@ void read_maintenance(TableReader& root, const std::vector<ComponentConfig>& com
         out.push_back(std::move(window));
     }
 }
+
+void check_alert_matchers(TableReader& r, std::string_view key, const std::string& text) {
+    const std::string usage = " (write label matchers in braces, such as {env=\"staging\", service=~\"db.*\"})";
+    auto parsed = promql::parse_expr(text);
+    if (auto* error = std::get_if<promql::ParseError>(&parsed)) {
+        std::string fallback = "at " + std::to_string(error->line) + ":" + std::to_string(error->column) +
+                               " of the matchers: ";
+        r.error_inside(r.node(key), r.key_path(key), error->position, "parse error: " + error->message,
+                       fallback);
+        return;
+    }
+    const auto& tree = std::get<promql::ExprPtr>(parsed);
+    const auto* selector = tree->as<promql::VectorSelector>();
+    if (selector == nullptr) {
+        r.error(key, "must be only label matchers" + usage);
+    } else if (!selector->name.empty()) {
+        r.error(key, "a metric name is not allowed: alerts have none" + usage);
+    } else if (selector->offset != Duration::zero() || selector->at.is_set()) {
+        r.error(key, "offset and @ are not allowed: a window matches alert labels" + usage);
+    } else {
+        for (const auto& matcher : selector->matchers) {
+            if (matcher.name() == "__name__") {
+                r.error(key, "alerts have no __name__ label" + usage);
+                break;
+            }
+        }
+    }
+}
+
 
 }  // namespace tocsin::config

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 
@@ -30,6 +31,53 @@ bool valid_host(const std::string& host) {
     unsigned char buf[16];
     return host == "localhost" || ::inet_pton(AF_INET, host.c_str(), buf) == 1 ||
            ::inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+bool valid_token_name(std::string_view name) {
+    if (name.empty() || name.size() > 64) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+               c == '-';
+    });
+}
+
+// [[api.tokens]]: name, scope, token / token_file. Two tokens with the same
+// value would make the audit trail's name a guess, so that is refused.
+void read_api_tokens(TableReader& api, ApiConfig& out) {
+    const toml::array* list = api.array_of_tables("tokens");
+    if (list == nullptr) return;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+        TableReader r(api.context(), *list->get(i)->as_table(), "api.tokens[" + std::to_string(i) + "]");
+        ApiTokenConfig token;
+        r.require("name");
+        if (r.string("name", token.name)) {
+            if (!valid_token_name(token.name)) {
+                r.error("name", "must be 1-64 characters of A-Z a-z 0-9 . _ -");
+            } else if (token.name == "api.token" ||
+                       std::any_of(out.tokens.begin(), out.tokens.end(), [&](const auto& t) { return t.name == token.name; })) {
+                r.error("name", "duplicate token name \"" + token.name + "\"");
+            }
+        }
+        r.require("scope");
+        r.enumeration("scope", token.scope,
+                      {{"read-only", TokenScope::read_only}, {"read-write", TokenScope::read_write}});
+        std::optional<Secret> value;
+        if (!r.has("token") && !r.has("token_file")) {
+            r.error_at_table("needs token_file = \"/etc/tocsin/NAME.token\" (or token = \"env:NAME\" / \"cred:NAME\")");
+        } else if (r.secret("token", value)) {
+            if (value->reveal().size() < 16) {
+                r.error(r.has("token") ? "token" : "token_file", "the token must be at least 16 characters");
+            } else if ((out.token && out.token->reveal() == value->reveal()) ||
+                       std::any_of(out.tokens.begin(), out.tokens.end(),
+                                   [&](const auto& t) { return t.token.reveal() == value->reveal(); })) {
+                r.error(r.has("token") ? "token" : "token_file", "the same token value is used twice; give each its own");
+            } else {
+                token.token = std::move(*value);
+            }
+        }
+        r.finish();
+        out.tokens.push_back(std::move(token));
+    }
 }
 
 }  // namespace
@@ -127,6 +175,12 @@ void read_api(TableReader& root, ApiConfig& out) {
         std::int64_t max_body = static_cast<std::int64_t>(out.max_body_bytes);
         if (r.integer("max_body_bytes", max_body, 1024, 64LL << 20)) out.max_body_bytes = static_cast<std::uint64_t>(max_body);
         r.secret("token", out.token);
+        read_api_tokens(r, out);
+        // The legacy api.token only ever guarded writes; named tokens come
+        // with scopes, so with them reads need one too unless said otherwise.
+        if (!r.boolean("anonymous_reads", out.anonymous_reads)) out.anonymous_reads = out.tokens.empty();
+        r.integer("rate_limit", out.rate_limit, 0, 1000000);
+        r.integer("rate_burst", out.rate_burst, 1, 1000000);
     });
 }
 

@@ -55,6 +55,7 @@ void read_channels(TableReader& root, ChannelsConfig& out);  // [channel.*]
 void read_paging(TableReader& root, PagingConfig& out, const std::vector<SeverityConfig>& tiers);  // [paging]
 void read_heartbeat(TableReader& root, HeartbeatConfig& out);  // [heartbeat]
 void read_demo(TableReader& root, DemoConfig& out);            // [demo]
+void read_status_page(TableReader& root, StatusPageConfig& out);  // [status_page]: status_page_sections.cpp
 // [[subscribers]]: components and severities must exist.
 void read_subscribers(TableReader& root, const std::vector<ComponentConfig>& components,
                       const std::vector<SeverityConfig>& tiers, std::vector<SubscribersConfig>& out);
@@ -73,6 +74,14 @@ void read_incidents(TableReader& root, const std::vector<SeverityConfig>& tiers,
 void read_components(TableReader& root, std::vector<ComponentConfig>& out);  // component_sections.cpp
 void read_maintenance(TableReader& root, const std::vector<ComponentConfig>& components,
                       std::vector<MaintenanceConfig>& out);  // maintenance_sections.cpp
+
+// PromQL label matchers for alert labels (`{env="staging", service=~"db.*"}`),
+// the value of `key`: [[maintenance]] and [[alertmanager.route]] `match`.
+void check_alert_matchers(TableReader& r, std::string_view key, const std::string& text);
+// [alertmanager] (alertmanager_sections.cpp): tiers and components must exist.
+void read_alertmanager(TableReader& root, const std::vector<SeverityConfig>& tiers,
+                       const std::vector<ComponentConfig>& components, const std::vector<RuleConfig>& rules,
+                       AlertmanagerConfig& out);
 
 // Checks that the string `name` (the value of `key` in `r`'s table) is one of
 // `tiers`, reporting it at the value with the tiers and a "did you mean".

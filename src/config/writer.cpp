@@ -251,6 +251,19 @@ std::string to_toml(const Config& c) {
         {"max_body_bytes", static_cast<std::int64_t>(c.api.max_body_bytes)},
     };
     put_secret(api, "token", c.api.token);
+    api.insert("anonymous_reads", c.api.anonymous_reads);
+    api.insert("rate_limit", c.api.rate_limit);
+    api.insert("rate_burst", c.api.rate_burst);
+    if (!c.api.tokens.empty()) {
+        toml::array tokens;
+        for (const auto& t : c.api.tokens) {
+            toml::table entry{{"name", t.name},
+                              {"scope", t.scope == TokenScope::read_write ? "read-write" : "read-only"}};
+            put_secret(entry, "token", t.token);
+            tokens.push_back(std::move(entry));
+        }
+        api.insert("tokens", std::move(tokens));
+    }
     root.insert("api", std::move(api));
     if (!c.targets.empty()) {
         toml::array targets;
@@ -337,6 +350,9 @@ std::string to_toml(const Config& c) {
             list.push_back(std::move(t));
         }
         root.insert("subscribers", std::move(list));
+    }
+    if (c.status_page != StatusPageConfig{}) {
+        root.insert("status_page", toml::table{{"enabled", c.status_page.enabled}, {"title", c.status_page.title}});
     }
     if (c.demo != DemoConfig{}) {
         root.insert("demo", toml::table{{"flaky_target", c.demo.flaky_target},

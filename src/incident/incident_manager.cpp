@@ -82,7 +82,7 @@ IncidentManager::IncidentManager(IncidentPolicy policy, std::vector<Incident> op
 void IncidentManager::reconfigure(IncidentPolicy policy) {
     m_policy = std::move(policy);
     for (auto it = m_last.begin(); it != m_last.end();) {
-        if (m_policy.rule(it->first) == nullptr) {
+        if (rule_config(it->first) == nullptr) {
             it = m_last.erase(it);
         } else {
             ++it;
@@ -132,7 +132,7 @@ void IncidentManager::emit(Incident& incident, std::vector<IncidentEvent> events
 }
 
 std::string IncidentManager::computed_severity(const Incident& incident, TimePoint now, std::string* reason) const {
-    const config::RuleConfig* rule = incident.manual ? nullptr : m_policy.rule(incident.rule);
+    const config::RuleConfig* rule = incident.manual ? nullptr : rule_config(incident.rule);
     std::string result = incident.severity;
     std::string why;
     if (rule != nullptr) {
@@ -184,8 +184,27 @@ void IncidentManager::reassess(Incident& incident, TimePoint now, std::vector<In
                                 "raised: " + reason, from + " -> " + computed));
 }
 
+const config::RuleConfig* IncidentManager::rule_config(std::string_view name) const {
+    if (const config::RuleConfig* rule = m_policy.rule(name)) return rule;
+    auto it = m_external.find(name);
+    return it == m_external.end() ? nullptr : &it->second.rule;
+}
+
+const std::vector<std::string>& IncidentManager::group_by(std::string_view rule) const {
+    auto it = m_external.find(rule);
+    if (it != m_external.end() && !it->second.group_by.empty() && m_policy.rule(rule) == nullptr) {
+        return it->second.group_by;
+    }
+    return m_policy.incidents().group_by;
+}
+
 std::vector<IncidentUpdate> IncidentManager::observe(const RuleObservation& observation, TimePoint now) {
     std::vector<IncidentUpdate> out;
+    if (observation.external) {
+        // A configured rule's incidents are never fed from outside.
+        if (m_policy.rule(observation.rule) != nullptr) return out;
+        m_external[observation.rule] = *observation.external;
+    }
     m_last[observation.rule] = observation;
     observe_groups(observation, now, out);
     return out;
@@ -193,7 +212,7 @@ std::vector<IncidentUpdate> IncidentManager::observe(const RuleObservation& obse
 
 void IncidentManager::observe_groups(const RuleObservation& observation, TimePoint now,
                                      std::vector<IncidentUpdate>& out) {
-    const config::RuleConfig* rule = m_policy.rule(observation.rule);
+    const config::RuleConfig* rule = rule_config(observation.rule);
     if (rule == nullptr || !rule->incident) return;
     const config::IncidentsConfig& options = m_policy.incidents();
 
@@ -205,7 +224,7 @@ void IncidentManager::observe_groups(const RuleObservation& observation, TimePoi
         if (component.empty()) component = rule->component;
         std::string key = rule->name + "{";
         bool first = true;
-        for (const auto& name : options.group_by) {
+        for (const auto& name : group_by(rule->name)) {
             if (name == "alertname") continue;
             std::string value =
                 name == options.component_label ? component : std::string(alert.labels.get(name));
@@ -407,7 +426,7 @@ std::vector<IncidentUpdate> IncidentManager::tick(TimePoint now) {
     // Declarations held back (maintenance, a dependency's incident) happen
     // as soon as what held them back is gone.
     for (const auto& [rule, observation] : m_last) {
-        const config::RuleConfig* config = m_policy.rule(rule);
+        const config::RuleConfig* config = rule_config(rule);
         if (config == nullptr || observation.firing.empty()) continue;
         observe_groups(observation, now, out);
     }
@@ -427,7 +446,7 @@ std::optional<TimePoint> IncidentManager::next_deadline(TimePoint now) const {
                 consider(std::max(*incident.clear_since + *tier->auto_resolve_after, now + Duration(1)));
             }
         }
-        const config::RuleConfig* rule = incident.manual ? nullptr : m_policy.rule(incident.rule);
+        const config::RuleConfig* rule = incident.manual ? nullptr : rule_config(incident.rule);
         if (rule == nullptr) continue;
         for (const auto& e : rule->escalate) {
             if (e.after) consider(incident.detected + *e.after);

@@ -99,11 +99,13 @@ std::string quote(std::string_view text) {
     return out;
 }
 
+}  // namespace
+
 // A `{a="b", c=~"x.*"}` matcher list via the PromQL parser. Prometheus
 // refuses a selector whose matchers all match "" ({env!="prod"}); a
 // maintenance window may well want that, so such a list is parsed again
 // behind a placeholder metric name whose __name__ matcher is then dropped.
-Result<std::vector<series::Matcher>> parse_match(const std::string& text) {
+Result<std::vector<series::Matcher>> parse_alert_matchers(const std::string& text) {
     auto invalid = [&](const std::string& why) {
         return Error::make(ErrorCategory::invalid_argument, "match " + quote(text) + ": " + why);
     };
@@ -133,8 +135,6 @@ Result<std::vector<series::Matcher>> parse_match(const std::string& text) {
     return matchers;
 }
 
-}  // namespace
-
 Result<MaintenanceWindow> MaintenanceWindow::make(const config::MaintenanceConfig& config) {
     auto impl = std::make_shared<Impl>();
     try {
@@ -161,7 +161,7 @@ Result<MaintenanceWindow> MaintenanceWindow::make(const config::MaintenanceConfi
         }
     }
     if (!config.match.empty()) {
-        auto matchers = parse_match(config.match);
+        auto matchers = parse_alert_matchers(config.match);
         if (!matchers) {
             auto error = std::move(matchers).error();
             error.message = "maintenance " + quote(config.name) + ": " + error.message;

@@ -96,7 +96,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         beast::flat_buffer buffer;
         boost::system::error_code peer_ec;
         auto peer = session->stream.socket().remote_endpoint(peer_ec);
-        std::string remote = peer_ec ? "unknown" : peer.address().to_string() + ":" + std::to_string(peer.port());
+        std::string remote = peer_ec                     ? "unknown"
+                             : peer.address().is_v6() ? "[" + peer.address().to_string() + "]:" + std::to_string(peer.port())
+                                                      : peer.address().to_string() + ":" + std::to_string(peer.port());
         while (!stopping) {
             http::request_parser<http::string_body> parser;
             parser.body_limit(options.max_body_bytes);

@@ -321,6 +321,15 @@ Result<IncidentLoad> IncidentRepository::load_open() {
                           std::nullopt);
 }
 
+Result<IncidentLoad> IncidentRepository::load_since(TimePoint since) {
+    const std::string columns(k_incident_columns);
+    // ?1 is `since` in Unix milliseconds (load_incidents binds it).
+    return load_incidents(*m_db,
+                          "SELECT " + columns + " FROM incidents WHERE state <> 'resolved' UNION ALL SELECT " +
+                              columns + " FROM incidents WHERE state = 'resolved' AND resolved_ms >= ?1 ORDER BY id",
+                          to_unix_millis(since));
+}
+
 Result<std::optional<Incident>> IncidentRepository::find(std::int64_t id) {
     auto stmt = m_db->prepare("SELECT " + std::string(k_incident_columns) + " FROM incidents WHERE id = ?1");
     if (!stmt) return std::move(stmt).error();

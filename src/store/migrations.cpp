@@ -245,8 +245,36 @@ ALTER TABLE outbox ADD COLUMN digest_of INTEGER REFERENCES outbox(id);
 CREATE INDEX outbox_by_digest ON outbox (digest_of);
 )sql";
 
-constexpr std::array<std::string_view, 5> k_migrations{k_v1_initial, k_v2_health, k_v3_incidents,
-                                                       k_v4_outbox_remote_id, k_v5_paging};
+// Version 6: the status page reads incidents resolved in the last 90 days
+// (IncidentRepository::load_since) without scanning the whole history.
+constexpr std::string_view k_v6_resolved_index = R"sql(
+CREATE INDEX incidents_resolved ON incidents (resolved_ms) WHERE state = 'resolved';
+)sql";
+
+// Version 7: maintenance windows and silences created through the API
+// (incident/maintenance_record.hpp); components are a JSON array of names.
+constexpr std::string_view k_v7_maintenance = R"sql(
+CREATE TABLE maintenance_windows (
+    id              INTEGER PRIMARY KEY,
+    kind            TEXT NOT NULL CHECK (kind IN ('maintenance', 'silence')),
+    components      TEXT NOT NULL,
+    match           TEXT NOT NULL,
+    starts_ms       INTEGER NOT NULL,
+    ends_ms         INTEGER NOT NULL,
+    reason          TEXT NOT NULL,
+    created_by      TEXT NOT NULL,
+    created_channel TEXT NOT NULL,
+    created_ms      INTEGER NOT NULL,
+    ended_ms        INTEGER,
+    ended_by        TEXT NOT NULL DEFAULT '',
+    ended_channel   TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX maintenance_windows_by_end ON maintenance_windows (ends_ms);
+)sql";
+
+constexpr std::array<std::string_view, 7> k_migrations{k_v1_initial,          k_v2_health, k_v3_incidents,
+                                                       k_v4_outbox_remote_id, k_v5_paging, k_v6_resolved_index,
+                                                       k_v7_maintenance};
 static_assert(k_migrations.size() == k_latest_schema_version,
               "add the script to k_migrations and bump k_latest_schema_version together");
 

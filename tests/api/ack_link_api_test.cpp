@@ -131,7 +131,7 @@ struct AckLinkApiTest : testing::Test {
             commands.push_back(c);
             return next;
         };
-        h.token = Secret(k_api_token, "env:TOCSIN_API_TOKEN");
+        h.access.tokens.push_back({"", true, Secret(k_api_token, "env:TOCSIN_API_TOKEN")});
         if (with_links) h.ack_links = make_signer();
         h.now = [this] { return now; };
         return h;

@@ -148,7 +148,7 @@ struct IncidentApiTest : testing::Test {
             commands.push_back(c);
             return next;
         };
-        if (with_token) h.token = Secret(k_token, "env:TOCSIN_API_TOKEN");
+        if (with_token) h.access.tokens.push_back({"", true, Secret(k_token, "env:TOCSIN_API_TOKEN")});
         return h;
     }
 
@@ -366,6 +366,7 @@ TEST_F(IncidentApiTest, UnsetHooksAnswer503) {
     ApiHooks none;
     none.health = [] { return tocsin::api::Check{true, {}}; };
     none.ready = [] { return tocsin::api::Check{true, {}}; };
+    none.access.tokens.push_back({"", true, Secret(k_token, "env:TOCSIN_API_TOKEN")});
     Api bare_api{registry, none};
     EXPECT_EQ(bare_api.handle(request("GET", "/api/v1/incidents")).status, 503);
     EXPECT_EQ(bare_api.handle(request("GET", "/api/v1/incidents/1")).status, 503);
@@ -520,7 +521,7 @@ TEST_F(IncidentApiTest, WritesAreRefusedWhenNoTokenIsConfigured) {
     for (const auto& [path, body] : k_writes) {
         auto r = open_api.handle(request("POST", path, body));
         EXPECT_EQ(r.status, 403) << path;
-        EXPECT_EQ(error_of(r), "writes are disabled: set api.token") << path;
+        EXPECT_EQ(error_of(r), "writes are disabled: configure a read-write token in [[api.tokens]]") << path;
     }
     // Reads need no token.
     EXPECT_EQ(open_api.handle(request("GET", "/api/v1/incidents", {}, std::nullopt)).status, 200);

@@ -71,7 +71,7 @@ public:
             commands.push_back(c);
             return next;
         };
-        if (with_token) hooks.token = tocsin::Secret(k_token, "env:CLI_TEST_TOKEN");
+        if (with_token) hooks.access.tokens.push_back({"", true, tocsin::Secret(k_token, "env:CLI_TEST_TOKEN")});
         m_api = std::make_unique<tocsin::api::Api>(std::make_shared<prometheus::Registry>(), std::move(hooks));
         tocsin::net::HttpServerOptions options;
         options.port = 0;
@@ -286,7 +286,7 @@ TEST_F(IncidentCli, RefusalsGoToStderrWithExit1) {
     auto wrong = run({"ack", "12", "--config", config()}, {"CLI_TEST_TOKEN=not-the-token"});
     EXPECT_EQ(wrong.exit_code, 1);
     EXPECT_THAT(wrong.output, HasSubstr("invalid bearer token (HTTP 401)"));
-    EXPECT_THAT(wrong.output, HasSubstr("TOCSIN_API_TOKEN"));
+    EXPECT_THAT(wrong.output, HasSubstr("--token-file, in TOCSIN_TOKEN or through --config"));
     EXPECT_THAT(wrong.output, Not(HasSubstr("not-the-token")));
 
     auto missing = run({"ack", "12", "--api", daemon.url()});
@@ -300,7 +300,7 @@ TEST(IncidentCliNoToken, WritesDisabledIsReported) {
     auto r = run_command({TOCSIN_BINARY, "incident", "ack", "3", "--api", daemon.url()},
                          {"TOCSIN_API_TOKEN=whatever"});
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(r.output, "tocsin incident: writes are disabled: set api.token (HTTP 403)\n");
+    EXPECT_EQ(r.output, "tocsin incident: writes are disabled: configure a read-write token in [[api.tokens]] (HTTP 403)\n");
 }
 
 TEST_F(IncidentCli, AnUnreachableDaemonIsExit74) {
@@ -349,7 +349,7 @@ TEST_F(IncidentCli, ReadsNeedOnlyTheListenAddressFromTheConfig) {
     auto w = run({"ack", "12", "--config", path});
     EXPECT_EQ(w.exit_code, 78);
     EXPECT_THAT(w.output, HasSubstr("api.token: environment variable CLI_TEST_TOKEN is not set"));
-    EXPECT_THAT(w.output, HasSubstr("pass --api URL, and TOCSIN_API_TOKEN for changes"));
+    EXPECT_THAT(w.output, HasSubstr("pass --api URL, and --token-file or TOCSIN_TOKEN for changes"));
     // ... unless TOCSIN_API_TOKEN gives it.
     daemon.next = {200, make_incident(12, "x", "P2", IncidentState::investigating, std::chrono::minutes(1)), {}};
     auto env = run({"ack", "12", "--config", path}, {"TOCSIN_API_TOKEN=" + k_token});

@@ -42,9 +42,18 @@ const std::string k_every_key =
     "listen = \"[::1]:9999\"\n"
     "request_timeout = \"2m\"\n"
     "max_body_bytes = 4096\n"
-    "token = \"env:TOCSIN_API_TOKEN\"\n";
+    "token = \"env:TOCSIN_API_TOKEN\"\n"
+    "anonymous_reads = true\n"
+    "rate_limit = 5\n"
+    "rate_burst = 7\n"
+    "[[api.tokens]]\n"
+    "name = \"grafana\"\n"
+    "scope = \"read-only\"\n"
+    "token = \"env:TOCSIN_GRAFANA_TOKEN\"\n";
 
-Environment every_key_env() { return fake_env({{"TOCSIN_API_TOKEN", "api-token-value\n"}}); }
+Environment every_key_env() {
+    return fake_env({{"TOCSIN_API_TOKEN", "api-token-value\n"}, {"TOCSIN_GRAFANA_TOKEN", "grafana-token-0123456789"}});
+}
 
 Config load_ok(const std::string& text, const std::string& source = k_source, const Environment& env = fake_env()) {
     LoadResult result = load_string(text, source, env);
@@ -126,7 +135,15 @@ TEST(EveryKeyConfig, LoadsExactlyTheGivenValues) {
     expected.daemon = DaemonConfig{"/etc/tocsin/state", 90s, 15s, 7};
     expected.storage = StorageConfig{"/etc/tocsin/state/db/alerts.db", 250ms, "/etc/tocsin/state/snap/series.bin", 5min, true};
     expected.log = LogConfig{LogLevel::debug, LogFormat::journal};
-    expected.api = ApiConfig{"::1", 9999, 2min, 4096, Secret("api-token-value", "env:TOCSIN_API_TOKEN")};
+    expected.api = ApiConfig{"::1",
+                             9999,
+                             2min,
+                             4096,
+                             Secret("api-token-value", "env:TOCSIN_API_TOKEN"),
+                             {{"grafana", TokenScope::read_only, Secret("grafana-token-0123456789", "env:TOCSIN_GRAFANA_TOKEN")}},
+                             true,
+                             5,
+                             7};
     EXPECT_EQ(c, expected);
 }
 
@@ -149,6 +166,9 @@ TEST(EveryKeyConfig, EveryValueDiffersFromTheDefault) {
     EXPECT_NE(c.api.request_timeout, d.api.request_timeout);
     EXPECT_NE(c.api.max_body_bytes, d.api.max_body_bytes);
     EXPECT_NE(c.api.token, d.api.token);
+    EXPECT_NE(c.api.tokens, d.api.tokens);
+    EXPECT_NE(c.api.rate_limit, d.api.rate_limit);
+    EXPECT_NE(c.api.rate_burst, d.api.rate_burst);
 }
 
 TEST(EveryKeyConfig, EveryLogLevelAndFormat) {

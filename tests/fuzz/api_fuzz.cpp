@@ -28,7 +28,7 @@ tocsin::api::Api& api() {
         tocsin::api::ApiHooks hooks;
         hooks.health = [] { return tocsin::api::Check{true, {}}; };
         hooks.ready = [] { return tocsin::api::Check{true, {}}; };
-        hooks.token = tocsin::Secret("fuzz-token", "env:TOCSIN_API_TOKEN");
+        hooks.access.tokens.push_back({"", true, tocsin::Secret("fuzz-token", "env:TOCSIN_API_TOKEN")});
         hooks.ack_links =
             tocsin::paging::AckLinkSigner::create(tocsin::Secret("fuzz-ack-link-key-0123456789", "env:KEY")).value();
         hooks.now = [] { return tocsin::TimePoint(k_now); };

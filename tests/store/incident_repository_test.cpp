@@ -220,6 +220,37 @@ TEST_F(IncidentRepositoryTest, LoadOpenListAndMaxId) {
     EXPECT_EQ(*max, 7);
 }
 
+// The status page's read: open incidents and those resolved since a time,
+// each half through its partial index.
+TEST_F(IncidentRepositoryTest, LoadSinceTakesOpenAndRecentlyResolved) {
+    std::vector<IncidentUpdate> updates;
+    for (std::int64_t id : {1, 2, 3, 4}) {
+        Incident i = bare_incident(id);
+        if (id != 2) {
+            i.state = IncidentState::resolved;
+            i.resolved = k_t0 + std::chrono::hours(id);  // 1 h, 3 h, 4 h
+        }
+        updates.push_back({i, {}});
+    }
+    save(updates);
+    auto loaded = repo().load_since(k_t0 + 3h);
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    std::vector<std::int64_t> ids;
+    for (const auto& i : loaded->incidents) ids.push_back(i.id);
+    EXPECT_EQ(ids, (std::vector<std::int64_t>{2, 3, 4}));  // 3 resolved exactly at the boundary
+
+    auto plan = db().prepare("EXPLAIN QUERY PLAN SELECT id FROM incidents WHERE state = 'resolved' AND resolved_ms >= 1");
+    ASSERT_TRUE(plan.ok());
+    std::string text;
+    while (true) {
+        auto row = plan->step();
+        ASSERT_TRUE(row.ok());
+        if (!*row) break;
+        text += plan->column_text(3) + "\n";
+    }
+    EXPECT_TRUE(mentions(text, "incidents_resolved")) << text;
+}
+
 TEST_F(IncidentRepositoryTest, EventsGetIdsIncidentAndChainedHashes) {
     IncidentEvent other_incident = event(EventKind::component_affected, "checkout depends on api");
     other_incident.incident_id = 1;  // kept: not 0

@@ -53,13 +53,35 @@ struct LogConfig {
     bool operator==(const LogConfig&) const = default;
 };
 
+enum class TokenScope { read_only, read_write };
+
+// An [[api.tokens]] entry: a named bearer token. The name goes into the
+// audit trail of every change made with it; the value never goes anywhere.
+struct ApiTokenConfig {
+    std::string name;  // unique, [A-Za-z0-9._-]
+    TokenScope scope = TokenScope::read_only;
+    Secret token;
+
+    bool operator==(const ApiTokenConfig&) const = default;
+};
+
 struct ApiConfig {
     std::string listen_host = "127.0.0.1";
     std::uint16_t listen_port = 9464;
     Duration request_timeout = 10s;
     std::uint64_t max_body_bytes = 1 << 20;
-    // Bearer token required by write endpoints; absent means writes are refused.
+    // The single read-write token of earlier versions, named "api.token" in
+    // the audit trail; absent (and no [[api.tokens]]): writes are refused.
     std::optional<Secret> token;
+    std::vector<ApiTokenConfig> tokens;
+    // Whether /api/v1 reads work without a token. Default: true unless
+    // [[api.tokens]] are configured (the legacy api.token guards writes only).
+    bool anonymous_reads = true;
+    // Per client address: a token bucket of `rate_burst` requests refilled
+    // at `rate_limit` per second; 0 turns limiting off. /healthz, /readyz
+    // and /metrics are not limited.
+    std::int64_t rate_limit = 100;
+    std::int64_t rate_burst = 200;
 
     std::string listen() const;  // "127.0.0.1:9464" or "[::1]:9464"
     bool operator==(const ApiConfig&) const = default;
@@ -534,6 +556,48 @@ struct DemoConfig {
     bool operator==(const DemoConfig&) const = default;
 };
 
+// [status_page]: the public status page, GET /status and /api/v1/status
+// (docs/status-page.md).
+struct StatusPageConfig {
+    bool enabled = true;
+    std::string title = "tocsin status";  // the page's heading and summary.json's page name
+
+    bool operator==(const StatusPageConfig&) const = default;
+};
+
+// An [[alertmanager.route]]: which Alertmanager alerts it takes (label
+// matchers) and what they become in tocsin (docs/alertmanager.md).
+struct AlertmanagerRouteConfig {
+    std::string match;             // PromQL label matchers, `{team="db"}`; "" : every alert
+    std::string rule;              // literal rule name; "" : the value of rule_label
+    std::string rule_label = "alertname";
+    std::string component;         // literal; "" : the value of component_label ("" : none)
+    std::string component_label;
+    std::string severity;          // literal tier; "" : severity_map[severity_label], else default_severity
+    std::string severity_label = "severity";
+    StringPairs severity_map;      // label value -> tier, e.g. critical -> P1
+    std::vector<std::string> group_by;  // empty: [incidents] group_by
+    std::string title;             // template over $labels; "" : the title_annotation
+    std::string title_annotation = "summary";
+    std::string description_annotation = "description";
+
+    bool operator==(const AlertmanagerRouteConfig&) const = default;
+};
+
+// [alertmanager]: POST /api/v1/alerts takes Alertmanager's webhook.
+struct AlertmanagerConfig {
+    bool enabled = false;
+    // A firing alert not refreshed this long counts as resolved (nullopt:
+    // only `resolved` or a past endsAt clears it).
+    std::optional<Duration> stale_after;
+    std::int64_t max_alerts = 10000;  // alerts tocsin tracks at once
+    std::vector<AlertmanagerRouteConfig> routes;  // first match wins
+    // Used when no route matches; nullopt: such alerts are dropped (counted).
+    std::optional<AlertmanagerRouteConfig> default_route;
+
+    bool operator==(const AlertmanagerConfig&) const = default;
+};
+
 // [channel.*]
 struct ChannelsConfig {
     std::optional<EmailChannelConfig> email;
@@ -571,6 +635,8 @@ struct Config {
     HeartbeatConfig heartbeat;                    // [heartbeat]
     std::vector<SubscribersConfig> subscribers;   // [[subscribers]]
     DemoConfig demo;                              // [demo]
+    StatusPageConfig status_page;                 // [status_page]
+    AlertmanagerConfig alertmanager;              // [alertmanager]
 
     bool operator==(const Config&) const = default;
 };

@@ -35,12 +35,21 @@ struct FiringAlert {
     std::string description;
 };
 
+// A rule that is not in the configuration, such as an alert name that
+// Alertmanager sends (docs/alertmanager.md): its settings come with each
+// observation. Its name must not be a configured rule's.
+struct ExternalRule {
+    config::RuleConfig rule;            // name, severity, component ("" : from the labels)
+    std::vector<std::string> group_by;  // empty: [incidents] group_by
+};
+
 // One rule's evaluation: its firing alerts (pending ones are not incidents
 // yet) and the value of its impact expression when it has one.
 struct RuleObservation {
     std::string rule;
     std::vector<FiringAlert> firing;
     std::optional<double> impact;  // nullopt: no impact expression, or it failed
+    std::optional<ExternalRule> external;  // set for rules from outside the configuration
 };
 
 struct ManualDeclaration {
@@ -101,6 +110,9 @@ private:
     struct Group;
     struct Change;
 
+    // The configured rule, else the external one last observed; nullptr if neither.
+    const config::RuleConfig* rule_config(std::string_view name) const;
+    const std::vector<std::string>& group_by(std::string_view rule) const;
     void observe_groups(const RuleObservation& observation, TimePoint now, std::vector<IncidentUpdate>& out);
     Incident* open_by_key(const std::string& key);
     Incident& insert_open(Incident incident);
@@ -119,6 +131,7 @@ private:
     std::size_t m_manual_open = 0;
     std::int64_t m_max_id = 0;
     std::map<std::string, RuleObservation, std::less<>> m_last;  // by rule
+    std::map<std::string, ExternalRule, std::less<>> m_external;  // by rule name
     std::map<std::int64_t, double> m_impact_evented;  // peak at the last impact event
 };
 

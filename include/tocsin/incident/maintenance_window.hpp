@@ -14,8 +14,14 @@
 #include "tocsin/core/clock.hpp"
 #include "tocsin/core/labels.hpp"
 #include "tocsin/core/result.hpp"
+#include "tocsin/series/matcher.hpp"
 
 namespace tocsin::incident {
+
+// A `{a="b", c=~"x.*"}` label matcher list as [[maintenance]] `match` and
+// [[alertmanager.route]] `match` write it (a list whose matchers all match
+// "" is allowed).
+Result<std::vector<series::Matcher>> parse_alert_matchers(const std::string& text);
 
 class MaintenanceWindow {
 public:

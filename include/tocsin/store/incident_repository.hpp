@@ -91,6 +91,9 @@ public:
 
     // Incidents not resolved, by id.
     Result<IncidentLoad> load_open();
+    // Incidents not resolved, and those resolved at or after `since`, by id
+    // (the status page's 90 days; both halves use a partial index).
+    Result<IncidentLoad> load_since(TimePoint since);
     // nullopt when there is no such incident; an error (storage) naming the
     // problem when its row cannot be read.
     Result<std::optional<incident::Incident>> find(std::int64_t id);

@@ -12,7 +12,7 @@ namespace tocsin::store {
 
 class Database;
 
-inline constexpr int k_latest_schema_version = 5;
+inline constexpr int k_latest_schema_version = 7;
 
 // The built-in scripts, oldest first; size() == k_latest_schema_version.
 std::span<const std::string_view> migration_scripts();

@@ -1,0 +1,24 @@
+// Text helpers the HTML and JSON renderers share. Private to the status module.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "tocsin/core/clock.hpp"
+
+namespace tocsin::status {
+
+// Text into HTML, for element content and quoted attribute values alike.
+std::string escape_html(std::string_view text);
+
+// "2026-03-29T12:34:56.789Z" (Statuspage's JSON has times like this).
+std::string rfc3339(TimePoint t);
+
+// "2026-03-29 12:34 UTC", for people.
+std::string utc_minute(TimePoint t);
+
+// "99.95": a fraction as a percentage with two decimals, never rounded up
+// to 100 while something was down.
+std::string percent(double fraction);
+
+}  // namespace tocsin::status
