@@ -457,7 +457,8 @@ int Daemon::Impl::run() {
     };
     hooks.oncall = [this](TimePoint at) { return oncall_at(config, at); };
     add_alert_hooks(hooks, external_alerts, rules_view, clock, [this] { run_rules(false); });
-    add_status_hooks(hooks, config, store->database(), clock);
+    add_status_hooks(hooks, config, store->database(), clock,
+                     [this](TimePoint now) { return maintenance->public_windows(now); });
     api = std::make_unique<api::Api>(metrics.registry(), std::move(hooks));
     net::HttpServerOptions options;
     options.host = config.api.listen_host;
@@ -477,7 +478,7 @@ int Daemon::Impl::run() {
     std::string where = config.api.listen_host.find(':') != std::string::npos
                             ? "[" + config.api.listen_host + "]:" + std::to_string(server->port())
                             : config.api.listen_host + ":" + std::to_string(server->port());
-    spdlog::info("serving /healthz, /readyz, /metrics and /api/v1 on http://{}", where);
+    spdlog::info("serving /healthz, /readyz, /metrics, /status and /api/v1 on http://{}", where);
 
     signals.add(SIGINT);
     signals.add(SIGTERM);

@@ -96,6 +96,17 @@ Result<api::MaintenanceListing> MaintenanceService::list(bool all, const config:
     return api::MaintenanceListing{config.maintenance, std::move(*windows)};
 }
 
+std::vector<config::MaintenanceConfig> MaintenanceService::public_windows(TimePoint now) const {
+    std::vector<config::MaintenanceConfig> out;
+    for (const auto& w : m_current) {
+        if (w.kind != incident::MaintenanceKind::maintenance || w.ends <= now) continue;
+        config::MaintenanceConfig c = w.to_config();
+        c.name = w.reason.substr(0, w.reason.find('\n'));
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
 Result<std::vector<api::OncallEntry>> oncall_at(const config::Config& config, TimePoint at) {
     std::vector<api::OncallEntry> out;
     for (const auto& s : config.schedules) {

@@ -34,6 +34,9 @@ public:
     // Ends the window now; 404 unknown, 409 already over.
     api::MaintenanceResult end(std::int64_t id, const incident::Actor& actor, TimePoint now);
     Result<api::MaintenanceListing> list(bool all, const config::Config& config, TimePoint now) const;
+    // Maintenance windows (not silences) that end after `now`, named by
+    // their reason's first line: what the public status page announces.
+    std::vector<config::MaintenanceConfig> public_windows(TimePoint now) const;
 
 private:
     store::Database* m_db;

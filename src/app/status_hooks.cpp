@@ -33,8 +33,9 @@ std::vector<config::ComponentConfig> status_components(const config::Config& con
     return out;
 }
 
-void add_status_hooks(api::ApiHooks& hooks, const config::Config& config, store::Database& db, const Clock& clock) {
-    hooks.status = [&config, &db, &clock]() -> Result<status::StatusSummary> {
+void add_status_hooks(api::ApiHooks& hooks, const config::Config& config, store::Database& db, const Clock& clock,
+                      std::function<std::vector<config::MaintenanceConfig>(TimePoint)> api_windows) {
+    hooks.status = [&config, &db, &clock, api_windows = std::move(api_windows)]() -> Result<status::StatusSummary> {
         // Checked per request: a reload can turn the page on or off.
         if (!config.status_page.enabled) return Error::make(ErrorCategory::not_found, "the status page is disabled");
         status::StatusInput input;
@@ -44,6 +45,9 @@ void add_status_hooks(api::ApiHooks& hooks, const config::Config& config, store:
         input.components = status_components(config);
         input.tiers = config.severities;
         input.maintenance = config.maintenance;
+        if (api_windows) {
+            for (auto& w : api_windows(input.now)) input.maintenance.push_back(std::move(w));
+        }
 
         store::IncidentRepository repo(db);
         auto loaded = repo.load_since(status::window_start(input.now));

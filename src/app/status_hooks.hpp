@@ -2,6 +2,9 @@
 // configuration and the incidents of the last 90 days in the database.
 #pragma once
 
+#include <functional>
+#include <vector>
+
 #include "tocsin/api/api.hpp"
 #include "tocsin/config/config.hpp"
 #include "tocsin/core/clock.hpp"
@@ -19,6 +22,8 @@ std::vector<config::ComponentConfig> status_components(const config::Config& con
 
 // Fills hooks.status; `config` is read at each request, so a reload shows
 // at once ([status_page] enabled = false: a not_found error, the page 404s).
-void add_status_hooks(api::ApiHooks& hooks, const config::Config& config, store::Database& db, const Clock& clock);
+// `api_windows` adds maintenance windows created through the API.
+void add_status_hooks(api::ApiHooks& hooks, const config::Config& config, store::Database& db, const Clock& clock,
+                      std::function<std::vector<config::MaintenanceConfig>(TimePoint)> api_windows = {});
 
 }  // namespace tocsin::app

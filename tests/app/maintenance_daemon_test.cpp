@@ -121,6 +121,10 @@ TEST(DaemonMaintenance, RefusalsAndOncall) {
     EXPECT_EQ(w.at("created_by").at("name").as_string(), "bob");
     EXPECT_EQ(w.at("created_by").at("channel").as_string(), "api");
     EXPECT_EQ(http_get(daemon.port(), "/api/v1/maintenance/2").status, 404);
+    // The public status page announces it by its reason.
+    auto status = boost::json::parse(http_get(daemon.port(), "/api/v1/status").body);
+    ASSERT_EQ(status.at("scheduled_maintenances").as_array().size(), 1u) << status;
+    EXPECT_EQ(status.at("scheduled_maintenances").as_array()[0].at("name").as_string(), "db upgrade");
     EXPECT_EQ(http_get(daemon.port(), "/api/v1/silences/1").status, 404);  // it is a window, not a silence
 
     auto oncall = http_get(daemon.port(), "/api/v1/oncall?at=2026-03-04T10:00:00Z");

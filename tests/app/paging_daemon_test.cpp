@@ -18,6 +18,7 @@
 
 #include "aiosmtpd.hpp"
 #include "daemon_process.hpp"
+#include "daemon_state.hpp"
 #include "fake_target.hpp"
 #include "fake_telegram.hpp"
 #include "test_support.hpp"
@@ -27,9 +28,14 @@
 using namespace std::chrono_literals;
 using tocsin::notify::testing::Aiosmtpd;
 using tocsin::test::DaemonProcess;
+using tocsin::test::event_kinds;
+using tocsin::test::eventually;
 using tocsin::test::FakeResponse;
 using tocsin::test::FakeTarget;
 using tocsin::test::FakeTelegram;
+using tocsin::test::mails_to;
+using tocsin::test::messages_to;
+using tocsin::test::outbox;
 using tocsin::test::read_file;
 using tocsin::test::TelegramCall;
 using tocsin::test::TelegramScript;
@@ -38,73 +44,6 @@ using tocsin::test::TempDir;
 namespace {
 
 const std::string k_bot_token = "123456:TEST-token_for-paging-tests";
-
-struct OutboxRow {
-    std::string key;
-    std::string channel;
-    std::string recipient;
-    std::string state;
-    int attempts = 0;
-    std::int64_t created_ms = 0;
-    std::int64_t sent_ms = 0;
-    std::string error;
-};
-
-// The daemon's database, read while it runs (WAL lets a reader in).
-std::vector<OutboxRow> outbox(const TempDir& dir) {
-    auto db = tocsin::store::Database::open_read_only(dir.file("state/tocsin.db"), 5s);
-    auto stmt = db.prepare(
-        "SELECT idempotency_key, channel, recipient, state, attempts, created_at, coalesce(sent_at, 0), "
-        "coalesce(last_error, '') FROM outbox ORDER BY id");
-    std::vector<OutboxRow> out;
-    if (!stmt) return out;
-    while (true) {
-        auto row = stmt->step();
-        if (!row || !*row) break;
-        out.push_back(OutboxRow{stmt->column_text(0), stmt->column_text(1), stmt->column_text(2),
-                                stmt->column_text(3), static_cast<int>(stmt->column_int64(4)),
-                                stmt->column_int64(5), stmt->column_int64(6), stmt->column_text(7)});
-    }
-    return out;
-}
-
-std::vector<std::string> event_kinds(const TempDir& dir) {
-    auto db = tocsin::store::Database::open_read_only(dir.file("state/tocsin.db"), 5s);
-    auto stmt = db.prepare("SELECT kind || ':' || message FROM incident_events ORDER BY id");
-    std::vector<std::string> out;
-    if (!stmt) return out;
-    while (true) {
-        auto row = stmt->step();
-        if (!row || !*row) break;
-        out.push_back(stmt->column_text(0));
-    }
-    return out;
-}
-
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 30s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(25ms);
-    }
-    return pred();
-}
-
-std::vector<TelegramCall> messages_to(const FakeTelegram& tg, std::int64_t chat) {
-    std::vector<TelegramCall> out;
-    for (auto& c : tg.calls("sendMessage")) {
-        if (c.int_param("chat_id") == chat) out.push_back(std::move(c));
-    }
-    return out;
-}
-
-std::vector<tocsin::notify::testing::ReceivedMail> mails_to(const Aiosmtpd& smtp, const std::string& address) {
-    std::vector<tocsin::notify::testing::ReceivedMail> out;
-    for (auto& m : smtp.messages()) {
-        if (m.str({"rcpt_tos"}).find(address) != std::string::npos) out.push_back(std::move(m));
-    }
-    return out;
-}
 
 // Alice is on call (level 1), Bob is level 2. P1 here has a seconds-long
 // cadence so the test sees re-pages, escalation and reminders in real time.
