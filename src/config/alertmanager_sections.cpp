@@ -57,7 +57,8 @@ void read_route(TableReader& r, const std::vector<SeverityConfig>& tiers, const 
     read_label_key(r, "severity_label", route.severity_label);
     if (r.string_map("severity_map", route.severity_map)) {
         for (const auto& [value, tier] : route.severity_map) {
-            if (std::none_of(tiers.begin(), tiers.end(), [&](const SeverityConfig& t) { return t.name == tier; })) {
+            // Init-capture: clang 14 cannot capture a structured binding.
+            if (std::none_of(tiers.begin(), tiers.end(), [&tier = tier](const SeverityConfig& t) { return t.name == tier; })) {
                 std::vector<std::string> names;
                 for (const auto& t : tiers) names.push_back(t.name);
                 std::string message = "unknown severity " + quoted(tier) + " (expected " + severity_choices(tiers) + ")";
