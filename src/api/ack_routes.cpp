@@ -5,6 +5,7 @@
 #include <string>
 
 #include "tocsin/api/incident_json.hpp"
+#include "tocsin/core/html.hpp"
 
 namespace tocsin::api {
 namespace {
@@ -30,23 +31,6 @@ constexpr std::string_view k_style =
     "main{background:#27272a}dt,.muted{color:#a1a1aa}}";
 
 // Text into HTML, for element content and quoted attribute values alike.
-std::string escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            case '\0': out += "\xEF\xBF\xBD"; break;  // U+FFFD, as a browser would show it
-            default: out += c;
-        }
-    }
-    return out;
-}
-
 // "2026-03-29 12:05 UTC"
 std::string when(TimePoint t) {
     std::string text = format_rfc3339(t).substr(0, 16);
@@ -61,7 +45,7 @@ std::string page(std::string_view title, std::string_view body) {
     html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
     html += "<meta name=\"robots\" content=\"noindex, nofollow\">\n";
     html += "<title>";
-    html += escape(title);
+    html += escape_html(title);
     html += " - tocsin</title>\n<style>";
     html += k_style;
     html += "</style>\n</head>\n<body>\n<main>\n";
@@ -86,13 +70,13 @@ net::HttpResponse html_response(int status, std::string_view title, std::string_
 
 // A page with a heading and paragraphs of (already escaped) HTML.
 net::HttpResponse message_page(int status, std::string_view heading, std::string_view paragraphs_html) {
-    std::string body = "<h1>" + escape(heading) + "</h1>\n" + std::string(paragraphs_html);
+    std::string body = "<h1>" + escape_html(heading) + "</h1>\n" + std::string(paragraphs_html);
     return html_response(status, heading, body);
 }
 
 std::string paragraph(std::string_view text, std::string_view css_class = {}) {
     std::string p = css_class.empty() ? "<p>" : "<p class=\"" + std::string(css_class) + "\">";
-    return p + escape(text) + "</p>\n";
+    return p + escape_html(text) + "</p>\n";
 }
 
 std::string other_ways(std::int64_t id) {
@@ -124,7 +108,7 @@ std::string incident_html(const incident::Incident& i) {
     html += "<dl>\n";
     auto row = [&](std::string_view name, const std::string& value) {
         if (value.empty()) return;
-        html += "<dt>" + escape(name) + "</dt><dd>" + escape(value) + "</dd>\n";
+        html += "<dt>" + escape_html(name) + "</dt><dd>" + escape_html(value) + "</dd>\n";
     };
     row("Severity", i.severity + (i.security ? " (security)" : ""));
     row("State", std::string(incident::to_string(i.state)));
@@ -181,7 +165,7 @@ net::HttpResponse show(const ApiHooks& hooks, const paging::AckLinkClaim& claim,
     if (found.missing) {
         return message_page(404, "No such incident", paragraph("tocsin has no " + name + "."));
     }
-    std::string body = "<h1>" + escape("Incident #" + std::to_string(claim.incident_id)) + "</h1>\n";
+    std::string body = "<h1>" + escape_html("Incident #" + std::to_string(claim.incident_id)) + "</h1>\n";
     if (found.incident) body += incident_html(*found.incident);
     else body += paragraph("The incident's details cannot be read right now.", "muted");
 
@@ -192,8 +176,8 @@ net::HttpResponse show(const ApiHooks& hooks, const paging::AckLinkClaim& claim,
     } else {
         // Relative to this page (".../ack/<token>"), so the form also works
         // when public_url has a path in front of /ack.
-        body += "<form method=\"post\" action=\"" + escape(token) + "\">\n<button type=\"submit\">" +
-                escape("Acknowledge " + name + " as " + claim.person) + "</button>\n</form>\n";
+        body += "<form method=\"post\" action=\"" + escape_html(token) + "\">\n<button type=\"submit\">" +
+                escape_html("Acknowledge " + name + " as " + claim.person) + "</button>\n</form>\n";
         body += paragraph("Acknowledging stops escalation and re-pages, records that " + claim.person +
                               " acknowledged by email, and tells the others who were paged. This link works until " +
                               when(claim.expires) + ".",

@@ -5,6 +5,7 @@
 #include <string>
 #include <variant>
 
+#include "body_reader.hpp"
 #include "json_response.hpp"
 #include "tocsin/api/alert_batch.hpp"
 #include "tocsin/api/incident_json.hpp"
@@ -16,7 +17,7 @@ namespace json = boost::json;
 
 constexpr std::string_view k_path = "/api/v1/alerts";
 // payload → alerts → alert → labels: four levels; a little room, no more.
-constexpr std::size_t k_max_depth = 6;
+constexpr std::size_t k_max_alert_depth = 6;
 constexpr std::size_t k_max_fingerprint = 64;
 constexpr std::size_t k_max_url = 4096;
 constexpr std::size_t k_max_shown = 64;  // of a name quoted in an error
@@ -135,13 +136,9 @@ std::string_view ReceivedAlert::annotation(std::string_view name) const {
 }
 
 std::variant<AlertBatch, std::string> parse_alert_batch(std::string_view body) {
-    json::parse_options options;
-    options.max_depth = k_max_depth;
-    json::error_code ec;
-    json::value value = json::parse(body, ec, json::storage_ptr(), options);
-    if (ec) return "request body is not valid JSON: " + ec.message();
-    if (!value.is_object()) return std::string("request body must be a JSON object");
-    const json::object& o = value.get_object();
+    auto parsed = parse_body(body, k_max_alert_depth);
+    if (auto* message = std::get_if<std::string>(&parsed)) return std::move(*message);
+    const json::object& o = std::get<json::object>(parsed);
 
     const json::value* version = o.if_contains("version");
     if (version == nullptr || version->is_null()) {

@@ -182,9 +182,9 @@ private:
 };
 
 // The body as a JSON object, or why not.
-inline std::variant<json::object, std::string> parse_body(std::string_view body) {
+inline std::variant<json::object, std::string> parse_body(std::string_view body, std::size_t max_depth = k_max_depth) {
     json::parse_options options;
-    options.max_depth = k_max_depth;
+    options.max_depth = max_depth;
     json::error_code ec;
     json::value value = json::parse(body, ec, json::storage_ptr(), options);
     if (ec) return "request body is not valid JSON: " + ec.message();

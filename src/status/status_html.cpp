@@ -46,16 +46,6 @@ constexpr std::string_view k_style =
     "@media (prefers-color-scheme:dark){body{background:#18181b;color:#f4f4f5}"
     ".card,.component,.incident{background:#27272a}.desc,.muted,.legend,.update time,footer{color:#a1a1aa}}";
 
-const char* overall_text(ComponentStatus worst) {
-    switch (worst) {
-        case ComponentStatus::operational: return "All Systems Operational";
-        case ComponentStatus::degraded_performance: return "Minor Service Outage";
-        case ComponentStatus::partial_outage: return "Partial System Outage";
-        case ComponentStatus::major_outage: return "Major Service Outage";
-    }
-    return "";
-}
-
 std::string capitalized(std::string text) {
     if (!text.empty() && text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 'a' + 'A');
     return text;
@@ -135,7 +125,7 @@ std::string render_html(const StatusSummary& s) {
     h += k_style;
     h += "</style>\n</head>\n<body>\n<main>\n<h1 id=\"page-title\">" + escape_html(s.title) + "</h1>\n";
     h += "<div id=\"overall\" class=\"overall indicator-" + std::string(indicator(s.worst)) + "\" data-indicator=\"" +
-         indicator(s.worst) + "\">" + overall_text(s.worst) + "</div>\n";
+         indicator(s.worst) + "\">" + overall_description(s.worst) + "</div>\n";
 
     if (!s.maintenance.empty()) {
         h += "<section id=\"maintenance\">\n<h2>Maintenance</h2>\n";

@@ -17,16 +17,6 @@ json::value time_or_null(const std::optional<TimePoint>& t) {
     return json::value(rfc3339(*t));
 }
 
-const char* description(ComponentStatus worst) {
-    switch (worst) {
-        case ComponentStatus::operational: return "All Systems Operational";
-        case ComponentStatus::degraded_performance: return "Minor Service Outage";
-        case ComponentStatus::partial_outage: return "Partial System Outage";
-        case ComponentStatus::major_outage: return "Major Service Outage";
-    }
-    return "";
-}
-
 json::object component_json(const ComponentSummary& c, TimePoint window_start, bool with_days = false) {
     json::object o;
     o["id"] = c.id;
@@ -159,7 +149,7 @@ std::string render_json(const StatusSummary& s) {
 
     json::object status;
     status["indicator"] = indicator(s.worst);
-    status["description"] = description(s.worst);
+    status["description"] = overall_description(s.worst);
     root["status"] = std::move(status);
     return json::serialize(root) + "\n";
 }

@@ -6,23 +6,6 @@
 
 namespace tocsin::status {
 
-std::string escape_html(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            case '\0': out += "\xEF\xBF\xBD"; break;  // U+FFFD, as a browser would show it
-            default: out += c;
-        }
-    }
-    return out;
-}
-
 namespace {
 
 std::tm utc(TimePoint t) {
@@ -56,6 +39,16 @@ std::string percent(double fraction) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%.2f", p);
     return buf;
+}
+
+const char* overall_description(ComponentStatus worst) {
+    switch (worst) {
+        case ComponentStatus::operational: return "All Systems Operational";
+        case ComponentStatus::degraded_performance: return "Minor Service Outage";
+        case ComponentStatus::partial_outage: return "Partial System Outage";
+        case ComponentStatus::major_outage: return "Major Service Outage";
+    }
+    return "";
 }
 
 }  // namespace tocsin::status

@@ -5,11 +5,15 @@
 #include <string_view>
 
 #include "tocsin/core/clock.hpp"
+#include "tocsin/core/html.hpp"
+#include "tocsin/status/status_summary.hpp"
 
 namespace tocsin::status {
 
-// Text into HTML, for element content and quoted attribute values alike.
-std::string escape_html(std::string_view text);
+using tocsin::escape_html;  // tocsin/core/html.hpp
+
+// The overall status line: "All Systems Operational", "Major Service Outage"...
+const char* overall_description(ComponentStatus worst);
 
 // "2026-03-29T12:34:56.789Z" (Statuspage's JSON has times like this).
 std::string rfc3339(TimePoint t);

@@ -1,10 +1,9 @@
 #include "tocsin/store/maintenance_repository.hpp"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 #include <string>
 
+#include "json_strings.hpp"
 #include "tocsin/store/database.hpp"
 #include "tocsin/store/statement.hpp"
 
@@ -18,30 +17,12 @@ constexpr std::string_view k_columns =
     "id, kind, components, match, starts_ms, ends_ms, reason, created_by, created_channel, created_ms, ended_ms, "
     "ended_by, ended_channel";
 
-std::string components_to_json(const std::vector<std::string>& components) {
-    boost::json::array a;
-    for (const auto& c : components) a.emplace_back(c);
-    return boost::json::serialize(a);
-}
-
-// A row another version wrote oddly loses its components rather than the
-// whole window.
-std::vector<std::string> components_from_json(const std::string& text) {
-    std::vector<std::string> out;
-    boost::json::error_code ec;
-    auto v = boost::json::parse(text, ec);
-    if (ec || !v.is_array()) return out;
-    for (const auto& c : v.get_array()) {
-        if (c.is_string()) out.emplace_back(c.get_string());
-    }
-    return out;
-}
-
 MaintenanceRecord read_row(const Statement& s) {
     MaintenanceRecord r;
     r.id = s.column_int64(0);
     r.kind = s.column_text(1) == "silence" ? MaintenanceKind::silence : MaintenanceKind::maintenance;
-    r.components = components_from_json(s.column_text(2));
+    // A row another version wrote oddly loses its components, not the window.
+    r.components = strings_from_json(s.column_text(2)).value_or(std::vector<std::string>{});
     r.match = s.column_text(3);
     r.starts = s.column_time(4);
     r.ends = s.column_time(5);
@@ -76,7 +57,7 @@ Result<MaintenanceRecord> MaintenanceRepository::insert(MaintenanceRecord r) {
         "INSERT INTO maintenance_windows (kind, components, match, starts_ms, ends_ms, reason, created_by, "
         "created_channel, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!stmt) return stmt.error();
-    const std::string components = components_to_json(r.components);
+    const std::string components = strings_to_json(r.components);
     stmt->bind(1, incident::to_string(r.kind))
         .bind(2, std::string_view(components))
         .bind(3, std::string_view(r.match))

@@ -1,7 +1,6 @@
 #include "tocsin/store/paging_repository.hpp"
 
-#include <boost/json.hpp>
-
+#include "json_strings.hpp"
 #include "tocsin/store/database.hpp"
 #include "tocsin/store/statement.hpp"
 
@@ -12,23 +11,6 @@ constexpr std::string_view k_columns =
     "incident_id, cycle, tier, level, level_started_ms, repages, paged, last_update_ms, update_reminders, "
     "resolve_notified, published, publish_reminded, postmortem_due_ms, postmortem_reminders, closed";
 
-std::string people_to_json(const std::vector<std::string>& people) {
-    boost::json::array a;
-    for (const auto& p : people) a.emplace_back(p);
-    return boost::json::serialize(a);
-}
-
-std::vector<std::string> people_from_json(const std::string& json) {
-    std::vector<std::string> out;
-    boost::system::error_code ec;
-    auto v = boost::json::parse(json, ec);
-    if (ec || !v.is_array()) return out;
-    for (const auto& e : v.as_array()) {
-        if (e.is_string()) out.emplace_back(e.as_string());
-    }
-    return out;
-}
-
 paging::PagingState read_row(const Statement& s) {
     paging::PagingState p;
     p.incident_id = s.column_int64(0);
@@ -37,7 +19,7 @@ paging::PagingState read_row(const Statement& s) {
     p.level = static_cast<int>(s.column_int64(3));
     p.level_started = s.column_time(4);
     p.repages = static_cast<int>(s.column_int64(5));
-    p.paged = people_from_json(s.column_text(6));
+    p.paged = strings_from_json(s.column_text(6)).value_or(std::vector<std::string>{});
     if (!s.column_is_null(7)) p.last_update = s.column_time(7);
     p.update_reminders = static_cast<int>(s.column_int64(8));
     p.resolve_notified = s.column_int64(9) != 0;
@@ -76,7 +58,7 @@ Status PagingRepository::save(const paging::PagingState& state) {
         .bind(4, state.level)
         .bind(5, state.level_started)
         .bind(6, state.repages)
-        .bind(7, std::string_view(people_to_json(state.paged)))
+        .bind(7, std::string_view(strings_to_json(state.paged)))
         .bind(8, state.last_update)
         .bind(9, state.update_reminders)
         .bind(10, state.resolve_notified ? 1 : 0)
