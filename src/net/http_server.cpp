@@ -124,8 +124,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
             try {
                 response = handler(to_request(req, remote));
             } catch (const std::exception& e) {
-                spdlog::error("http: handler for {} {} failed: {}", std::string(req.method_string()),
-                              std::string(req.target()), e.what());
+                // The path only: a query may carry a token, and so may an
+                // acknowledgement link's path (/ack/<token>).
+                std::string path(req.target().substr(0, req.target().find('?')));
+                if (path.starts_with("/ack/")) path = "/ack/<token>";
+                spdlog::error("http: handler for {} {} failed: {}", std::string(req.method_string()), path, e.what());
                 response = HttpResponse::text(500, "internal error\n");
             }
             bool keep_alive = req.keep_alive() && !stopping;
