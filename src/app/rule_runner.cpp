@@ -68,6 +68,7 @@ RuleRunner::~RuleRunner() = default;
 void RuleRunner::install(const std::vector<config::RuleConfig>& configs, const config::RulesConfig& options) {
     m_options = options;
     std::vector<std::unique_ptr<Entry>> next;
+    std::vector<std::pair<std::string, Labels>> restarted;  // pending alerts of rules with a new expression
     for (const auto& c : configs) {
         auto same = std::find_if(m_rules.begin(), m_rules.end(),
                                  [&](const auto& e) { return e && e->rule.config() == c; });
@@ -85,15 +86,30 @@ void RuleRunner::install(const std::vector<config::RuleConfig>& configs, const c
         for (const promql::VectorSelector* s : promql::selectors(entry->rule.expr())) entry->selectors.push_back(s->matchers);
         // A changed rule keeps the alerts of its previous version: same name,
         // same alert identities; the state machine re-judges them at once.
+        // With a new expression a pending hold measured another condition:
+        // it starts over (and its saved row goes); firing alerts stay, so
+        // their incidents are not disturbed.
         auto old = std::find_if(m_rules.begin(), m_rules.end(),
                                 [&](const auto& e) { return e && e->rule.name() == c.name; });
         if (old != m_rules.end()) {
-            for (auto alert : (*old)->rule.alerts()) entry->rule.restore(std::move(alert));
+            const bool same_expr = promql::to_string((*old)->rule.expr()) == promql::to_string(entry->rule.expr());
+            for (auto alert : (*old)->rule.alerts()) {
+                if (!same_expr && alert.state == rules::AlertState::pending) {
+                    restarted.emplace_back(c.name, std::move(alert.labels));
+                } else {
+                    entry->rule.restore(std::move(alert));
+                }
+            }
         }
         next.push_back(std::move(entry));
     }
     if (m_db != nullptr) {
         store::RuleStateRepository repo(*m_db);
+        for (const auto& [rule, labels] : restarted) {
+            if (Status s = repo.remove(rule, labels); !s) {
+                spdlog::warn("rule {}: cannot delete the saved state of {}: {}", rule, labels.to_string(), s.error().message);
+            }
+        }
         for (const auto& old : m_rules) {
             if (!old) continue;
             const bool kept = std::any_of(next.begin(), next.end(),
