@@ -80,6 +80,8 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s) {
     const auto local = sys_days{ymd} + hours(h) + minutes(mi) + seconds(sec) + milliseconds(millis);
     const auto instant = local - offset;
     if (instant < sys_days{year{1970} / 1 / 1} || instant >= sys_days{year{10000} / 1 / 1}) return std::nullopt;
+    // TimePoint counts nanoseconds on libstdc++: it ends in 2262.
+    if (instant > floor<milliseconds>(TimePoint::max())) return std::nullopt;
     return time_point_cast<TimePoint::duration>(instant);
 }
 

@@ -84,6 +84,15 @@ net::HttpResponse render(const MaintenanceResult& result, TimePoint now) {
 
 TimePoint now_of(const ApiHooks& hooks) { return hooks.now ? hooks.now() : std::chrono::system_clock::now(); }
 
+// "unknown query "...": the query quoted only when it is short printable
+// ASCII: a raw one may not be UTF-8, which would make the body invalid JSON.
+std::string unknown_query(std::string_view query) {
+    const bool safe = query.size() <= k_max_quoted_name && std::all_of(query.begin(), query.end(), [](char c) {
+                          return c >= ' ' && c < 0x7f;
+                      });
+    return safe ? "unknown query \"" + std::string(query) + "\"" : std::string("unknown query");
+}
+
 // "all=true|false" is the only query parameter.
 std::optional<bool> parse_all(std::string_view query) {
     if (query.empty() || query == "all=false") return false;
@@ -93,7 +102,7 @@ std::optional<bool> parse_all(std::string_view query) {
 
 net::HttpResponse list(const ApiHooks& hooks, const net::HttpRequest& request, MaintenanceKind kind) {
     const auto all = parse_all(request.query);
-    if (!all) return error_response(400, "unknown query \"" + request.query + "\" (expected: all=true or all=false)");
+    if (!all) return error_response(400, unknown_query(request.query) + " (expected: all=true or all=false)");
     if (!hooks.list_maintenance) return error_response(503, "maintenance windows are not available");
     auto listing = hooks.list_maintenance(*all);
     if (!listing) return lookup_error(listing.error(), "cannot list maintenance windows");
@@ -212,7 +221,7 @@ net::HttpResponse route_oncall(const ApiHooks& hooks, const net::HttpRequest& re
     TimePoint at = now_of(hooks);
     if (!request.query.empty()) {
         if (!request.query.starts_with("at=")) {
-            return error_response(400, "unknown query \"" + request.query + "\" (expected: at=<RFC 3339 time>)");
+            return error_response(400, unknown_query(request.query) + " (expected: at=<RFC 3339 time>)");
         }
         // Only '+' in an offset needs decoding in practice; '%2B' is its form.
         std::string text(request.query.substr(3));

@@ -33,7 +33,10 @@ std::chrono::seconds RateLimiter::admit(std::string_view client, TimePoint now) 
     }
     Bucket& b = it->second;
     b.tokens = refilled(b, now);
-    b.updated = std::max(b.updated, now);
+    // Follow the clock even when it steps back: holding on to a later
+    // "updated" would refill nothing until the clock caught up, locking the
+    // client out while telling it to retry in a second.
+    b.updated = now;
     if (b.tokens >= 1.0) {
         b.tokens -= 1.0;
         return std::chrono::seconds(0);

@@ -1,10 +1,15 @@
 #include "status_routes.hpp"
 
+#include "json_response.hpp"
+
 namespace tocsin::api {
 namespace {
 
-net::HttpResponse plain(int status, std::string body) {
-    auto r = net::HttpResponse::text(status, std::move(body));
+// Text for the page, JSON ({"error": ...}) for /api/v1/status like the
+// rest of /api/v1.
+net::HttpResponse refusal(bool html, int status, std::string_view message) {
+    if (!html) return error_response(status, message);
+    auto r = net::HttpResponse::text(status, std::string(message) + "\n");
     r.headers.emplace_back("Cache-Control", "no-store");
     return r;
 }
@@ -17,16 +22,16 @@ net::HttpResponse route_status(const ApiHooks& hooks, const net::HttpRequest& re
     handler = std::string(request.path);
     const bool html = request.path == k_status_page_path;
     if (request.method != "GET" && request.method != "HEAD") {
-        auto r = plain(405, "method not allowed\n");
+        auto r = refusal(html, 405, "method not allowed");
         r.headers.emplace_back("Allow", "GET, HEAD");
         return r;
     }
-    if (!hooks.status) return plain(404, "not found\n");
+    if (!hooks.status) return refusal(html, 404, "not found");
 
     Result<status::StatusSummary> summary = hooks.status();  // logs its own failures
-    if (!summary && summary.error().category == ErrorCategory::not_found) return plain(404, "not found\n");
+    if (!summary && summary.error().category == ErrorCategory::not_found) return refusal(html, 404, "not found");
     if (!summary) {
-        auto r = plain(503, "the status is not available right now; try again shortly\n");
+        auto r = refusal(html, 503, "the status is not available right now; try again shortly");
         r.headers.emplace_back("Retry-After", "5");
         return r;
     }

@@ -43,6 +43,8 @@ api::MaintenanceResult MaintenanceService::create(const api::MaintenanceRequest&
     w.components = r.components;
     w.match = r.match;
     w.starts = r.starts.value_or(now);
+    // Bound the duration before adding it: "300y" would overflow the clock.
+    if (r.duration && *r.duration > k_max_length) return refused(400, "a window lasts at most 366 days");
     w.ends = r.ends ? *r.ends : w.starts + *r.duration;
     w.reason = r.reason;
     w.created_by = r.actor;

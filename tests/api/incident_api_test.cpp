@@ -818,9 +818,12 @@ TEST(IncidentJson, Rfc3339RoundTripsWithMilliseconds) {
                             "2026-03-29T24:00:00Z", "2026-03-29T12:60:00Z", "2026-03-29T12:00:60Z",
                             "2026-03-29T12:00:00.Z", "2026-03-29T12:00:00+0200", "2026-03-29T12:00:00+24:00",
                             "1969-12-31T23:59:59Z", "2026-03-29T12:00:00Zjunk", "2026-03-29T12:00:00.1234567890Z",
-                            "２026-03-29T12:00:00Z"}) {
+                            "２026-03-29T12:00:00Z",
+                            // Beyond TimePoint (nanoseconds: it ends in 2262), found by the API fuzzer.
+                            "2262-04-12T00:00:00Z", "4052-03-29T12:00:00Z", "9999-12-31T23:59:59Z"}) {
         EXPECT_FALSE(parse_rfc3339(bad).has_value()) << bad;
     }
+    EXPECT_EQ(format_rfc3339(*parse_rfc3339("2262-04-11T00:00:00Z")), "2262-04-11T00:00:00.000Z");
     Incident i = bare(5);
     EXPECT_THAT(tocsin::api::to_json(i), HasSubstr(R"("detected":"2026-03-29T00:00:00.000Z")"));
     IncidentEvent e;

@@ -190,6 +190,9 @@ TEST_F(MaintenanceApiTest, PathsMethodsAndAuthorization) {
         {"PUT", "/api/v1/oncall", 405, "method not allowed"},
         {"GET", "/api/v1/oncall?when=now", 400, "unknown query \"when=now\" (expected: at=<RFC 3339 time>)"},
         {"GET", "/api/v1/oncall?at=noon", 400, "\"at\" must be an RFC 3339 time such as \"2026-03-29T12:30:00Z\""},
+        // Not UTF-8, or long: not quoted back (the body must stay valid JSON).
+        {"GET", "/api/v1/oncall?\xff\xfe", 400, "unknown query (expected: at=<RFC 3339 time>)"},
+        {"GET", "/api/v1/silences?" + std::string(100, 'a'), 400, "unknown query (expected: all=true or all=false)"},
     };
     for (const auto& c : cases) {
         auto r = api.handle(request(c.method, c.target, R"({"actor":"a"})"));
