@@ -26,11 +26,11 @@ FiringAlert alert(const std::string& rule_name, Labels extra = {}, Duration acti
 
 RuleObservation firing(const std::string& rule_name, std::vector<FiringAlert> alerts,
                        std::optional<double> impact = std::nullopt) {
-    return RuleObservation{rule_name, std::move(alerts), impact};
+    return RuleObservation{rule_name, std::move(alerts), impact, std::nullopt};
 }
 
 RuleObservation clear(const std::string& rule_name, std::optional<double> impact = std::nullopt) {
-    return RuleObservation{rule_name, {}, impact};
+    return RuleObservation{rule_name, {}, impact, std::nullopt};
 }
 
 IncidentManager manager(PolicyConfig config, std::vector<Incident> open = {}, std::int64_t max_id = 0) {
