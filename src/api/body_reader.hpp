@@ -54,6 +54,29 @@ inline std::optional<std::int64_t> parse_positive(std::string_view text) {
     return value;
 }
 
+// A query value's %XX escapes decoded ('+' stays '+', so an RFC 3339
+// offset may be written as is); nullopt for a malformed escape.
+inline std::optional<std::string> percent_decode(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            out += text[i];
+            continue;
+        }
+        if (i + 2 >= text.size() || hex(text[i + 1]) < 0 || hex(text[i + 2]) < 0) return std::nullopt;
+        out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
+        i += 2;
+    }
+    return out;
+}
+
 enum class TextKind { line, multiline };
 
 // Valid UTF-8 of printable characters; `multiline` text may also hold

@@ -58,10 +58,10 @@ constexpr std::array<ActionRoute, 6> k_actions{{
 net::HttpResponse not_found_path() { return error_response(404, "not found"); }
 
 net::HttpResponse list(const ApiHooks& hooks, const net::HttpRequest& request) {
-    bool open_only = true;
-    std::size_t limit = k_default_limit;
+    IncidentFilter filter;
+    filter.limit = k_default_limit;
     std::string_view query = request.query;
-    bool seen_state = false, seen_limit = false;
+    std::vector<std::string_view> seen;
     while (!query.empty()) {
         const auto amp = query.find('&');
         const std::string_view pair = query.substr(0, amp);
@@ -69,36 +69,50 @@ net::HttpResponse list(const ApiHooks& hooks, const net::HttpRequest& request) {
         if (pair.empty()) continue;
         const auto eq = pair.find('=');
         const std::string_view key = pair.substr(0, eq);
-        const std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-        if (key == "state" && !seen_state) {
-            seen_state = true;
-            if (value == "open") open_only = true;
-            else if (value == "all") open_only = false;
-            else return error_response(400, "state must be \"open\" or \"all\"");
-        } else if (key == "limit" && !seen_limit) {
-            seen_limit = true;
-            auto n = parse_positive(value);
-            if (!n || *n > static_cast<std::int64_t>(k_max_limit)) {
-                return error_response(400, "limit must be an integer from 1 to " + std::to_string(k_max_limit));
-            }
-            limit = static_cast<std::size_t>(*n);
-        } else if (key == "state" || key == "limit") {
-            return error_response(400, "query parameter \"" + std::string(key) + "\" given twice");
-        } else {
+        const auto decoded = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+        const bool known = key == "state" || key == "limit" || key == "severity" || key == "component" || key == "since";
+        if (!known) {
             const bool safe = key.size() <= k_max_quoted_name && std::all_of(key.begin(), key.end(), [](char c) {
                                   return c > ' ' && c < 0x7f && c != '"' && c != '\\';
                               });
             return error_response(400, (safe ? "unknown query parameter \"" + std::string(key) + "\""
                                              : std::string("unknown query parameter")) +
-                                           " (expected: state, limit)");
+                                           " (expected: state, limit, severity, component, since)");
+        }
+        if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+            return error_response(400, "query parameter \"" + std::string(key) + "\" given twice");
+        }
+        seen.push_back(key);
+        if (!decoded) return error_response(400, "query parameter \"" + std::string(key) + "\" has a malformed %-escape");
+        const std::string& value = *decoded;
+        if (key == "state") {
+            if (value == "open") filter.open_only = true;
+            else if (value == "all") filter.open_only = false;
+            else return error_response(400, "state must be \"open\" or \"all\"");
+        } else if (key == "limit") {
+            auto n = parse_positive(value);
+            if (!n || *n > static_cast<std::int64_t>(k_max_limit)) {
+                return error_response(400, "limit must be an integer from 1 to " + std::to_string(k_max_limit));
+            }
+            filter.limit = static_cast<std::size_t>(*n);
+        } else if (key == "severity" || key == "component") {
+            if (value.empty() || value.size() > k_max_component || !printable(value, TextKind::line)) {
+                return error_response(400, std::string(key) + " must be a name of 1 to " +
+                                               std::to_string(k_max_component) + " printable bytes");
+            }
+            (key == "severity" ? filter.severity : filter.component) = value;
+        } else {
+            auto t = parse_rfc3339(value);
+            if (!t) return error_response(400, "since must be an RFC 3339 time such as 2026-03-29T12:30:00Z");
+            filter.since = *t;
         }
     }
     if (!hooks.list_incidents) return error_response(503, "incidents are not available");
-    auto incidents = hooks.list_incidents(open_only, limit);
+    auto incidents = hooks.list_incidents(filter);
     if (!incidents) return lookup_error(incidents.error(), "cannot list incidents");
     json::array array;
     for (const auto& i : *incidents) {
-        if (array.size() == limit) break;
+        if (array.size() == filter.limit) break;
         array.emplace_back(incident_object(i));
     }
     return json_response(200, json::object{{"incidents", std::move(array)}});

@@ -223,11 +223,8 @@ net::HttpResponse route_oncall(const ApiHooks& hooks, const net::HttpRequest& re
         if (!request.query.starts_with("at=")) {
             return error_response(400, unknown_query(request.query) + " (expected: at=<RFC 3339 time>)");
         }
-        // Only '+' in an offset needs decoding in practice; '%2B' is its form.
-        std::string text(request.query.substr(3));
-        for (std::size_t p = text.find("%2B"); p != std::string::npos; p = text.find("%2B")) text.replace(p, 3, "+");
-        for (std::size_t p = text.find("%3A"); p != std::string::npos; p = text.find("%3A")) text.replace(p, 3, ":");
-        auto parsed = parse_rfc3339(text);
+        const auto text = percent_decode(std::string_view(request.query).substr(3));
+        auto parsed = text ? parse_rfc3339(*text) : std::nullopt;
         if (!parsed) return error_response(400, "\"at\" must be an RFC 3339 time such as \"2026-03-29T12:30:00Z\"");
         at = *parsed;
     }

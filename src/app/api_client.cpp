@@ -84,6 +84,22 @@ std::optional<std::string> getenv_string(const std::string& name) {
     return std::string(v);
 }
 
+std::string url_encode(std::string_view value) {
+    static constexpr char k_hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : value) {
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+            c == '.' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += k_hex[c >> 4];
+            out += k_hex[c & 15];
+        }
+    }
+    return out;
+}
+
 int cli_fail(std::string_view program, int code, const std::string& message) {
     std::cout.flush();  // keep stdout and stderr in order when both go to one file
     std::cerr << program << ": " << message << '\n';

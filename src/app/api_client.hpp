@@ -61,4 +61,7 @@ std::string terminal_safe(std::string_view s, const std::string& indent = {});
 
 std::optional<std::string> getenv_string(const std::string& name);
 
+// A query value with everything but unreserved characters %-escaped.
+std::string url_encode(std::string_view value);
+
 }  // namespace tocsin::app

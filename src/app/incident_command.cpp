@@ -243,6 +243,12 @@ CLI::App* add_incident_command(CLI::App& app, IncidentCliOptions& o) {
     auto* list = sub("list", "List incidents, newest first (open ones unless --all)");
     list->add_flag("--all", o.all, "Include resolved incidents");
     list->add_option("--limit", o.limit, "At most this many")->check(CLI::Range(1, 1000))->capture_default_str();
+    list->add_option("--severity", o.severity, "Only this severity tier");
+    list->add_option("--component", o.components, "Only incidents of this component (main or affected)")
+        ->type_name("NAME")
+        ->expected(1);
+    list->add_option("--since", o.since, "Only incidents open at some moment since this RFC 3339 time")
+        ->type_name("TIME");
     list->add_flag("--json", o.json, "Print the API's JSON");
 
     auto* show = sub("show", "Show an incident and its timeline");
@@ -322,9 +328,11 @@ int command_incident(const IncidentCliOptions& o) {
     const TimePoint now = std::chrono::system_clock::now();
 
     if (o.action == "list") {
-        auto reply = api_exchange(endpoint, "tocsin incident", "GET",
-                              collection + "?state=" + (o.all ? "all" : "open") + "&limit=" + std::to_string(o.limit),
-                              std::nullopt);
+        std::string query = collection + "?state=" + (o.all ? "all" : "open") + "&limit=" + std::to_string(o.limit);
+        if (!o.severity.empty()) query += "&severity=" + url_encode(o.severity);
+        if (!o.components.empty()) query += "&component=" + url_encode(o.components.front());
+        if (!o.since.empty()) query += "&since=" + url_encode(o.since);
+        auto reply = api_exchange(endpoint, "tocsin incident", "GET", query, std::nullopt);
         if (auto* code = std::get_if<int>(&reply)) return *code;
         const json::value& body = std::get<ApiReply>(reply).body;
         if (o.json) std::cout << json::serialize(body) << '\n';

@@ -34,6 +34,7 @@ struct IncidentCliOptions {
     std::string description;
     bool security = false;
     std::string impact_started;  // declare, RFC 3339
+    std::string since;           // list, RFC 3339
 };
 
 // Registers `incident` and its subcommands on `app`; returns the

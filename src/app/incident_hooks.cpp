@@ -24,8 +24,9 @@ api::IncidentCommandResult refused(const Error& error) {
 }  // namespace
 
 void add_incident_hooks(api::ApiHooks& hooks, RuleRunner* const& rules, store::Database& db, const Clock& clock) {
-    hooks.list_incidents = [&db](bool open_only, std::size_t limit) -> Result<std::vector<incident::Incident>> {
-        auto loaded = store::IncidentRepository(db).list(store::IncidentQuery{open_only, limit});
+    hooks.list_incidents = [&db](const api::IncidentFilter& f) -> Result<std::vector<incident::Incident>> {
+        auto loaded =
+            store::IncidentRepository(db).list(store::IncidentQuery{f.open_only, f.limit, f.severity, f.component, f.since});
         if (!loaded) return loaded.error();
         for (const auto& w : loaded->warnings) spdlog::warn("stored incidents: {}", w);
         return std::move(loaded->incidents);

@@ -140,16 +140,14 @@ Result<Incident> read_incident(const Statement& stmt) {
     return i;
 }
 
-Result<IncidentLoad> load_incidents(Database& db, const std::string& sql, std::optional<std::int64_t> limit) {
-    auto stmt = db.prepare(sql);
-    if (!stmt) return std::move(stmt).error();
-    if (limit) stmt->bind(1, *limit);
+// Every row of a prepared and bound SELECT of k_incident_columns.
+Result<IncidentLoad> read_incidents(Statement& stmt) {
     IncidentLoad load;
     while (true) {
-        auto row = stmt->step();
+        auto row = stmt.step();
         if (!row) return std::move(row).error();
         if (!*row) break;
-        auto incident = read_incident(*stmt);
+        auto incident = read_incident(stmt);
         if (!incident) {
             load.warnings.push_back(incident.error().message + "; row ignored");
             continue;
@@ -157,6 +155,13 @@ Result<IncidentLoad> load_incidents(Database& db, const std::string& sql, std::o
         load.incidents.push_back(std::move(*incident));
     }
     return load;
+}
+
+Result<IncidentLoad> load_incidents(Database& db, const std::string& sql, std::optional<std::int64_t> first) {
+    auto stmt = db.prepare(sql);
+    if (!stmt) return std::move(stmt).error();
+    if (first) stmt->bind(1, *first);
+    return read_incidents(*stmt);
 }
 
 Status upsert_incident(Statement& stmt, const Incident& i) {
@@ -325,12 +330,22 @@ Result<std::optional<Incident>> IncidentRepository::find(std::int64_t id) {
 }
 
 Result<IncidentLoad> IncidentRepository::list(const IncidentQuery& query) {
-    std::string sql = "SELECT " + std::string(k_incident_columns) + " FROM incidents";
-    if (query.open_only) sql += " WHERE state <> 'resolved'";
+    std::string sql = "SELECT " + std::string(k_incident_columns) + " FROM incidents WHERE 1";
+    if (query.open_only) sql += " AND state <> 'resolved'";
+    if (!query.severity.empty()) sql += " AND severity = ?2";
+    if (!query.component.empty()) {
+        sql += " AND (component = ?3 OR EXISTS (SELECT 1 FROM json_each(affected_components) WHERE value = ?3))";
+    }
+    if (query.since) sql += " AND (detected_ms >= ?4 OR resolved_ms IS NULL OR resolved_ms >= ?4)";
     sql += " ORDER BY id DESC LIMIT ?1";
+    auto stmt = m_db->prepare(sql);
+    if (!stmt) return std::move(stmt).error();
     // SQLite's LIMIT is signed; anything beyond is "all".
-    auto limit = static_cast<std::int64_t>(std::min<std::size_t>(query.limit, std::numeric_limits<std::int64_t>::max()));
-    return load_incidents(*m_db, sql, limit);
+    stmt->bind(1, static_cast<std::int64_t>(std::min<std::size_t>(query.limit, std::numeric_limits<std::int64_t>::max())));
+    if (!query.severity.empty()) stmt->bind(2, std::string_view(query.severity));
+    if (!query.component.empty()) stmt->bind(3, std::string_view(query.component));
+    if (query.since) stmt->bind(4, *query.since);
+    return read_incidents(*stmt);
 }
 
 Result<std::int64_t> IncidentRepository::max_id() {

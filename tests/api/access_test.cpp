@@ -78,7 +78,7 @@ struct AccessTest : testing::Test {
         ApiHooks h;
         h.health = [] { return tocsin::api::Check{true, {}}; };
         h.ready = [] { return tocsin::api::Check{true, {}}; };
-        h.list_incidents = [](bool, std::size_t) -> tocsin::Result<std::vector<tocsin::incident::Incident>> {
+        h.list_incidents = [](const tocsin::api::IncidentFilter&) -> tocsin::Result<std::vector<tocsin::incident::Incident>> {
             return std::vector<tocsin::incident::Incident>{incident(1)};
         };
         h.incident_command = [this](const IncidentCommand& c) {

@@ -124,6 +124,7 @@ struct IncidentApiTest : testing::Test {
     std::vector<Incident> listed = {bare(3), bare(2), bare(1)};
     std::optional<Error> list_error;
     std::vector<std::pair<bool, std::size_t>> list_calls;
+    std::vector<tocsin::api::IncidentFilter> filters;
     std::vector<std::int64_t> get_calls;
     std::map<std::int64_t, IncidentDetail> details;
     std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
@@ -132,9 +133,10 @@ struct IncidentApiTest : testing::Test {
         ApiHooks h;
         h.health = [] { return tocsin::api::Check{true, {}}; };
         h.ready = [] { return tocsin::api::Check{true, {}}; };
-        h.list_incidents = [this](bool open_only, std::size_t limit)
+        h.list_incidents = [this](const tocsin::api::IncidentFilter& filter)
             -> tocsin::Result<std::vector<Incident>> {
-            list_calls.emplace_back(open_only, limit);
+            list_calls.emplace_back(filter.open_only, filter.limit);
+            filters.push_back(filter);
             if (list_error) return *list_error;
             return listed;
         };
@@ -200,6 +202,21 @@ TEST_F(IncidentApiTest, ListTakesStateAndLimit) {
     EXPECT_EQ(parse(r).at("incidents").as_array().size(), 2u);
 }
 
+TEST_F(IncidentApiTest, ListFiltersBySeverityComponentAndSince) {
+    ASSERT_EQ(api.handle(request("GET", "/api/v1/incidents?severity=P1&component=checkout%20api&since=2026-03-29T12:00:00+02:00"))
+                  .status,
+              200);
+    ASSERT_EQ(filters.size(), 1u);
+    EXPECT_TRUE(filters[0].open_only);
+    EXPECT_EQ(filters[0].severity, "P1");
+    EXPECT_EQ(filters[0].component, "checkout api");
+    EXPECT_EQ(filters[0].since, std::optional<TimePoint>(at("2026-03-29T10:00:00Z")));
+    ASSERT_EQ(api.handle(request("GET", "/api/v1/incidents?since=2026-03-29T12%3A00%3A00Z&state=all")).status, 200);
+    EXPECT_EQ(filters[1].since, std::optional<TimePoint>(at("2026-03-29T12:00:00Z")));
+    EXPECT_FALSE(filters[1].open_only);
+    EXPECT_TRUE(filters[1].severity.empty());
+}
+
 TEST_F(IncidentApiTest, ListRefusesBadQueries) {
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"limit=0", "limit must be an integer from 1 to 1000"},
@@ -210,8 +227,15 @@ TEST_F(IncidentApiTest, ListRefusesBadQueries) {
         {"limit=99999999999999999999999", "limit must be an integer from 1 to 1000"},
         {"state=closed", "state must be \"open\" or \"all\""},
         {"state=", "state must be \"open\" or \"all\""},
-        {"stat=open", "unknown query parameter \"stat\" (expected: state, limit)"},
+        {"stat=open", "unknown query parameter \"stat\" (expected: state, limit, severity, component, since)"},
         {"limit=5&limit=6", "query parameter \"limit\" given twice"},
+        {"severity=P1&severity=P2", "query parameter \"severity\" given twice"},
+        {"severity=", "severity must be a name of 1 to 128 printable bytes"},
+        {"component=a%0Ab", "component must be a name of 1 to 128 printable bytes"},
+        {"component=%zz", "query parameter \"component\" has a malformed %-escape"},
+        {"component=%4", "query parameter \"component\" has a malformed %-escape"},
+        {"since=yesterday", "since must be an RFC 3339 time such as 2026-03-29T12:30:00Z"},
+        {"since=", "since must be an RFC 3339 time such as 2026-03-29T12:30:00Z"},
     };
     for (const auto& [query, message] : cases) {
         auto r = api.handle(request("GET", "/api/v1/incidents?" + query));

@@ -54,10 +54,11 @@ public:
         tocsin::api::ApiHooks hooks;
         hooks.health = [] { return tocsin::api::Check{true, {}}; };
         hooks.ready = [] { return tocsin::api::Check{true, {}}; };
-        hooks.list_incidents = [this](bool open_only, std::size_t limit)
+        hooks.list_incidents = [this](const tocsin::api::IncidentFilter& filter)
             -> tocsin::Result<std::vector<Incident>> {
             std::lock_guard lock(m_mutex);
-            list_calls.emplace_back(open_only, limit);
+            list_calls.emplace_back(filter.open_only, filter.limit);
+            filters.push_back(filter);
             return listed;
         };
         hooks.get_incident = [this](std::int64_t id) -> tocsin::Result<std::optional<IncidentDetail>> {
@@ -97,6 +98,10 @@ public:
         std::lock_guard lock(m_mutex);
         return list_calls;
     }
+    std::vector<tocsin::api::IncidentFilter> list_filters() {
+        std::lock_guard lock(m_mutex);
+        return filters;
+    }
 
     // Set before running the binary; read by the server thread.
     std::vector<Incident> listed;
@@ -107,6 +112,7 @@ private:
     std::mutex m_mutex;
     std::vector<IncidentCommand> commands;
     std::vector<std::pair<bool, std::size_t>> list_calls;
+    std::vector<tocsin::api::IncidentFilter> filters;
     boost::asio::io_context m_io;
     std::unique_ptr<tocsin::api::Api> m_api;
     std::unique_ptr<tocsin::net::HttpServer> m_server;
@@ -154,6 +160,18 @@ TEST_F(IncidentCli, ListPrintsATableOfOpenIncidents) {
     auto none = run({"list", "--api", daemon.url()});
     EXPECT_EQ(none.exit_code, 0);
     EXPECT_EQ(none.output, "no open incidents\n");
+}
+
+TEST_F(IncidentCli, ListFiltersReachTheApiEncoded) {
+    auto r = run({"list", "--severity", "P1", "--component", "checkout api", "--since", "2026-03-29T12:00:00+02:00",
+                  "--api", daemon.url()});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    ASSERT_EQ(daemon.list_filters().size(), 1u);
+    const auto f = daemon.list_filters()[0];
+    EXPECT_EQ(f.severity, "P1");
+    EXPECT_EQ(f.component, "checkout api");
+    ASSERT_TRUE(f.since.has_value());
+    EXPECT_EQ(tocsin::api::format_rfc3339(*f.since), "2026-03-29T10:00:00.000Z");
 }
 
 TEST_F(IncidentCli, ListJsonIsTheApisAnswer) {

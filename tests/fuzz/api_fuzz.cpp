@@ -138,7 +138,7 @@ api::Api& the_api() {
         hooks.ack_links =
             tocsin::paging::AckLinkSigner::create(tocsin::Secret("fuzz-ack-link-key-0123456789", "env:KEY")).value();
         hooks.now = [] { return g_now; };
-        hooks.list_incidents = [](bool, std::size_t) -> tocsin::Result<std::vector<incident::Incident>> {
+        hooks.list_incidents = [](const tocsin::api::IncidentFilter&) -> tocsin::Result<std::vector<incident::Incident>> {
             return std::vector<incident::Incident>{incident::Incident{}};
         };
         hooks.get_incident = [](std::int64_t id) -> tocsin::Result<std::optional<api::IncidentDetail>> {

@@ -220,6 +220,41 @@ TEST_F(IncidentRepositoryTest, LoadOpenListAndMaxId) {
     EXPECT_EQ(*max, 7);
 }
 
+TEST_F(IncidentRepositoryTest, ListFiltersBySeverityComponentAndSince) {
+    std::vector<IncidentUpdate> updates;
+    for (std::int64_t id : {1, 2, 3, 4}) {
+        Incident i = bare_incident(id);
+        i.severity = id % 2 == 0 ? "P1" : "P2";
+        i.component = id == 1 ? "api" : "db";
+        if (id == 3) i.affected_components = {"api", "web"};
+        i.detected = k_t0 + std::chrono::hours(id);
+        if (id <= 2) {
+            i.state = IncidentState::resolved;
+            i.resolved = k_t0 + std::chrono::hours(id) + 30min;
+        }
+        updates.push_back({i, {}});
+    }
+    save(updates);
+    auto ids = [&](const store::IncidentQuery& q) {
+        std::vector<std::int64_t> out;
+        auto listed = repo().list(q);
+        EXPECT_TRUE(listed.ok()) << listed.error().message;
+        if (listed.ok()) {
+            for (const auto& i : listed->incidents) out.push_back(i.id);
+        }
+        return out;
+    };
+    EXPECT_EQ(ids({.severity = "P1"}), (std::vector<std::int64_t>{4, 2}));
+    // Main component or an affected one.
+    EXPECT_EQ(ids({.component = "api"}), (std::vector<std::int64_t>{3, 1}));
+    EXPECT_EQ(ids({.component = "web"}), (std::vector<std::int64_t>{3}));
+    // Open at some moment since 2 h 40 min: 2 (resolved at 2 h 30) is out, 1 too.
+    EXPECT_EQ(ids({.since = k_t0 + 2h + 40min}), (std::vector<std::int64_t>{4, 3}));
+    EXPECT_EQ(ids({.since = k_t0 + 2h + 10min}), (std::vector<std::int64_t>{4, 3, 2}));
+    EXPECT_EQ(ids({.open_only = true, .severity = "P2", .component = "api"}), (std::vector<std::int64_t>{3}));
+    EXPECT_TRUE(ids({.component = "nope"}).empty());
+}
+
 // The status page's read: open incidents and those resolved since a time,
 // each half through its partial index.
 TEST_F(IncidentRepositoryTest, LoadSinceTakesOpenAndRecentlyResolved) {

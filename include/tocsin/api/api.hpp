@@ -60,6 +60,17 @@ struct IncidentCommandResult {
     std::string error;
 };
 
+// GET /api/v1/incidents: which incidents, newest first.
+struct IncidentFilter {
+    bool open_only = true;
+    std::size_t limit = 100;
+    std::string severity;   // "" : any
+    std::string component;  // "" : any; else the main component or an affected one
+    // Incidents open at some moment at or after this: declared since, or
+    // resolved since, or still open.
+    std::optional<TimePoint> since;
+};
+
 struct IncidentDetail {
     incident::Incident incident;
     std::vector<incident::IncidentEvent> events;
@@ -107,7 +118,7 @@ struct ApiHooks {
     std::function<Check()> health;  // the loop is alive and the store writable
     std::function<Check()> ready;   // started, migrated, not shutting down
     // Incidents; unset hooks answer 503. Reads never change anything.
-    std::function<Result<std::vector<incident::Incident>>(bool open_only, std::size_t limit)> list_incidents;
+    std::function<Result<std::vector<incident::Incident>>(const IncidentFilter& filter)> list_incidents;
     // nullopt: no such incident.
     std::function<Result<std::optional<IncidentDetail>>(std::int64_t id)> get_incident;
     std::function<IncidentCommandResult(const IncidentCommand&)> incident_command;

@@ -50,6 +50,9 @@ std::string event_hash(const std::string& prev_hash, const incident::IncidentEve
 struct IncidentQuery {
     bool open_only = false;
     std::size_t limit = 100;  // newest first
+    std::string severity;     // "" : any
+    std::string component;    // "" : any; else the main or an affected component
+    std::optional<TimePoint> since;  // open at some moment at or after this
 };
 
 // What a read found: the incidents it could read, and one message per row
