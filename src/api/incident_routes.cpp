@@ -38,7 +38,7 @@ constexpr std::size_t k_max_taxonomy = 1024;
 constexpr std::size_t k_max_component = 128;
 constexpr std::size_t k_max_components = 32;
 
-enum class Action { ack, state, severity, notes, taxonomy, postmortem };
+enum class Action { ack, state, severity, notes, taxonomy, postmortem, owner };
 
 struct ActionRoute {
     std::string_view segment;
@@ -46,13 +46,14 @@ struct ActionRoute {
     std::string_view label;
 };
 
-constexpr std::array<ActionRoute, 6> k_actions{{
+constexpr std::array<ActionRoute, 7> k_actions{{
     {"ack", Action::ack, "/api/v1/incidents/{id}/ack"},
     {"state", Action::state, "/api/v1/incidents/{id}/state"},
     {"severity", Action::severity, "/api/v1/incidents/{id}/severity"},
     {"notes", Action::notes, "/api/v1/incidents/{id}/notes"},
     {"taxonomy", Action::taxonomy, "/api/v1/incidents/{id}/taxonomy"},
     {"postmortem", Action::postmortem, "/api/v1/incidents/{id}/postmortem"},
+    {"owner", Action::owner, "/api/v1/incidents/{id}/owner"},
 }};
 
 net::HttpResponse not_found_path() { return error_response(404, "not found"); }
@@ -206,6 +207,12 @@ std::optional<net::HttpResponse> read_command(std::string_view body, std::option
                 command.kind = IncidentCommand::Kind::set_taxonomy;
                 reader.emplace(object, std::initializer_list<std::string_view>{"taxonomy", "actor"});
                 reader->text("taxonomy", command.taxonomy, k_max_taxonomy, TextKind::line, true);
+                break;
+            case Action::owner:
+                command.kind = IncidentCommand::Kind::assign_owner;
+                reader.emplace(object, std::initializer_list<std::string_view>{"owner", "message", "actor"});
+                reader->text("owner", command.owner, k_max_actor, TextKind::line, true);
+                reader->text("message", command.message, k_max_message, TextKind::multiline, false);
                 break;
             case Action::postmortem:
                 command.kind = IncidentCommand::Kind::postmortem_published;

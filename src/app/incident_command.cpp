@@ -300,6 +300,11 @@ CLI::App* add_incident_command(CLI::App& app, IncidentCliOptions& o) {
     severity->add_option("severity", o.severity, "Severity tier")->required()->type_name("SEVERITY");
     severity->add_option("-m,--message", o.message, "Why");
 
+    auto* owner = sub("owner", "Hand an incident to someone (acknowledges it if nobody had)");
+    add_id(owner, o);
+    owner->add_option("owner", o.owner, "Who owns it from now on")->required()->type_name("NAME");
+    owner->add_option("-m,--message", o.message, "Why");
+
     auto* note = sub("note", "Add a status update to an incident's timeline");
     add_id(note, o);
     note->add_option("message", o.words, "The update (several words are joined)")->required()->type_name("MESSAGE");
@@ -375,6 +380,10 @@ int command_incident(const IncidentCliOptions& o) {
             path = item + "/severity";
             body["severity"] = o.severity;
             if (!o.message.empty()) body["message"] = o.message;
+        } else if (o.action == "owner") {
+            path = item + "/owner";
+            body["owner"] = o.owner;
+            if (!o.message.empty()) body["message"] = o.message;
         } else if (o.action == "note") {
             path = item + "/notes";
             body["message"] = join(o.words);
@@ -402,6 +411,10 @@ int command_incident(const IncidentCliOptions& o) {
         std::cout << "incident " << id << " is now " << text(incident, "state") << '\n';
     } else if (o.action == "severity") {
         std::cout << "incident " << id << " is now " << text(incident, "severity") << '\n';
+    } else if (o.action == "owner") {
+        const json::value* by = incident.if_contains("acknowledged_by");
+        std::cout << "incident " << id << " is now owned by "
+                  << (by && by->is_object() ? text(by->get_object(), "name") : clean(o.owner)) << '\n';
     } else if (o.action == "note") {
         std::cout << "added a note to incident " << id << '\n';
     } else if (o.action == "postmortem") {

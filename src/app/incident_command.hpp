@@ -35,6 +35,7 @@ struct IncidentCliOptions {
     bool security = false;
     std::string impact_started;  // declare, RFC 3339
     std::string since;           // list, RFC 3339
+    std::string owner;           // owner
 };
 
 // Registers `incident` and its subcommands on `app`; returns the

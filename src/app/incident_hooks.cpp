@@ -52,6 +52,7 @@ void add_incident_hooks(api::ApiHooks& hooks, RuleRunner* const& rules, store::D
             case Kind::set_state: update = manager->set_state(c.id, c.state, c.actor, c.message, now, c.force); break;
             case Kind::set_severity: update = manager->set_severity(c.id, c.severity, c.actor, c.message, now); break;
             case Kind::note: update = manager->add_note(c.id, c.actor, c.message, now); break;
+            case Kind::assign_owner: update = manager->assign_owner(c.id, c.owner, c.actor, c.message, now); break;
             case Kind::postmortem_published: {
                 auto found = store::IncidentRepository(db).find(c.id);
                 if (!found) return refused(found.error());

@@ -13,7 +13,7 @@ constexpr std::array<std::pair<IncidentState, const char*>, 4> k_states{{
     {IncidentState::resolved, "resolved"},
 }};
 
-constexpr std::array<std::pair<EventKind, const char*>, 14> k_kinds{{
+constexpr std::array<std::pair<EventKind, const char*>, 15> k_kinds{{
     {EventKind::opened, "opened"},
     {EventKind::alert_joined, "alert_joined"},
     {EventKind::component_affected, "component_affected"},
@@ -28,6 +28,7 @@ constexpr std::array<std::pair<EventKind, const char*>, 14> k_kinds{{
     {EventKind::page_failed, "page_failed"},
     {EventKind::escalated, "escalated"},
     {EventKind::postmortem_published, "postmortem_published"},
+    {EventKind::owner_assigned, "owner_assigned"},
 }};
 
 template <typename Enum, std::size_t N>

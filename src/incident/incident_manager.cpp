@@ -511,6 +511,30 @@ Result<IncidentUpdate> IncidentManager::acknowledge(std::int64_t id, const Actor
     return IncidentUpdate{incident, {std::move(e)}};
 }
 
+Result<IncidentUpdate> IncidentManager::assign_owner(std::int64_t id, const std::string& owner, const Actor& actor,
+                                                     const std::string& message, TimePoint now) {
+    auto it = m_open.find(id);
+    if (it == m_open.end()) return not_found(id);
+    Incident& incident = it->second;
+    const std::string from = incident.acknowledged_by ? incident.acknowledged_by->name : "";
+    if (from == owner) {
+        return Error::make(ErrorCategory::invalid_argument,
+                           "incident " + std::to_string(id) + " is already owned by " + owner);
+    }
+    std::vector<IncidentEvent> events;
+    if (!incident.acknowledged) {
+        incident.acknowledged = now;
+        events.push_back(make_event(incident, EventKind::acknowledged, actor, now,
+                                    "acknowledged by " + actor.name + " for " + owner));
+    }
+    incident.acknowledged_by = Actor{owner, actor.channel};
+    IncidentEvent e = make_event(incident, EventKind::owner_assigned, actor, now,
+                                 message.empty() ? "owner " + owner : message);
+    e.detail = from + " -> " + owner;
+    events.push_back(std::move(e));
+    return IncidentUpdate{incident, std::move(events)};
+}
+
 Result<IncidentUpdate> IncidentManager::set_state(std::int64_t id, IncidentState state, const Actor& actor,
                                                   const std::string& message, TimePoint now, bool force) {
     auto it = m_open.find(id);

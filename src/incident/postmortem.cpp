@@ -107,6 +107,8 @@ const char* describe(EventKind kind) {
             return "Escalated";
         case EventKind::postmortem_published:
             return "Postmortem published";
+        case EventKind::owner_assigned:
+            return "Owner assigned";
     }
     return "Event";
 }

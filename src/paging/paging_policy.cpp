@@ -612,6 +612,20 @@ PagingDecision PagingPolicy::decide(const Incident& inc, std::span<const Inciden
                 }
                 break;
             }
+            case EventKind::owner_assigned: {
+                // Everyone paged hears who owns it now; so does the new
+                // owner (reminders follow acknowledged_by from here on).
+                const std::string owner = detail_to(ev.detail);
+                const std::string line = "Now owned by " + owner + " (assigned by " + ev.actor.name + ").";
+                m.notice(d, inc, m.tier(s.tier), ev, "owner " + owner, line, ev.actor.name);
+                if (!owner.empty() && owner != ev.actor.name &&
+                    std::find(s.paged.begin(), s.paged.end(), owner) == s.paged.end()) {
+                    auto n = render_page(inc, m.tier(s.tier), PageReason{"owner " + owner, line}, false);
+                    m.emit(d, PageKind::notice, "notice/" + std::to_string(inc.id) + "/e" + std::to_string(ev.id), owner,
+                           m.tier(s.tier), ev.at, n, ev.id);
+                }
+                break;
+            }
             case EventKind::note:
                 if (human) s.last_update = ev.at;
                 break;

@@ -170,6 +170,7 @@ const std::vector<std::pair<std::string, std::string>> k_writes = {
     {"/api/v1/incidents/12/severity", R"({"severity":"P1","actor":"bob"})"},
     {"/api/v1/incidents/12/notes", R"({"message":"still investigating","actor":"bob"})"},
     {"/api/v1/incidents/12/taxonomy", R"({"taxonomy":"DATA_QUALITY","actor":"bob"})"},
+    {"/api/v1/incidents/12/owner", R"({"owner":"carol","message":"end of shift","actor":"bob"})"},
 };
 
 }  // namespace

@@ -259,6 +259,7 @@ TEST_F(IncidentCli, ActionsMapToTheirEndpoints) {
         {{"monitor", "12"}, "incident 12 is now identified\n"},  // the fake answers with its canned incident
         {{"resolve", "12", "-m", "rolled back", "--force"}, "incident 12 is now identified\n"},
         {{"postmortem", "12", "--url", "https://example.com/pm/12"}, "incident 12: postmortem published\n"},
+        {{"owner", "12", "erin", "-m", "end of shift"}, "incident 12 is now owned by erin\n"},
     };
     for (const auto& c : cases) {
         std::vector<std::string> args = c.args;
@@ -268,7 +269,7 @@ TEST_F(IncidentCli, ActionsMapToTheirEndpoints) {
         EXPECT_EQ(r.output, c.output) << c.args[0];
     }
     auto commands = daemon.received();
-    ASSERT_EQ(commands.size(), 9u);
+    ASSERT_EQ(commands.size(), 10u);
     EXPECT_EQ(commands[0].kind, IncidentCommand::Kind::acknowledge);
     EXPECT_EQ(commands[0].id, 12);
     EXPECT_EQ(commands[0].actor, (Actor{"carol", "api"}));
@@ -293,6 +294,9 @@ TEST_F(IncidentCli, ActionsMapToTheirEndpoints) {
     EXPECT_TRUE(commands[7].force);
     EXPECT_EQ(commands[8].kind, IncidentCommand::Kind::postmortem_published);
     EXPECT_EQ(commands[8].url, "https://example.com/pm/12");
+    EXPECT_EQ(commands[9].kind, IncidentCommand::Kind::assign_owner);
+    EXPECT_EQ(commands[9].owner, "erin");
+    EXPECT_EQ(commands[9].message, "end of shift");
 }
 
 TEST_F(IncidentCli, RefusalsGoToStderrWithExit1) {

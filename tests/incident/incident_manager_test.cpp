@@ -323,6 +323,34 @@ TEST(IncidentManager, AcknowledgeOnceNotesAndStates) {
     EXPECT_EQ(updates[0].events[0].detail, "identified -> monitoring");
 }
 
+TEST(IncidentManager, AssigningAnOwnerAcknowledgesOrHandsOver) {
+    PolicyConfig config;
+    config.rules = {rule("ApiDown")};
+    auto m = manager(config);
+    (void)m.observe(firing("ApiDown", {alert("ApiDown")}), at(1min));
+    // Nobody had it: the assignment acknowledges it for bo.
+    auto first = m.assign_owner(1, "bo", Actor{"ana", "api:ops"}, "", at(2min));
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->incident.acknowledged, at(2min));
+    EXPECT_EQ(first->incident.acknowledged_by, (Actor{"bo", "api:ops"}));
+    EXPECT_EQ(kinds({*first}), (std::vector<EventKind>{EventKind::acknowledged, EventKind::owner_assigned}));
+    EXPECT_EQ(first->events[0].message, "acknowledged by ana for bo");
+    EXPECT_EQ(first->events[1].detail, " -> bo");
+    EXPECT_EQ(first->events[1].actor, (Actor{"ana", "api:ops"}));
+    // Handing over keeps the acknowledgement time.
+    auto handover = m.assign_owner(1, "cy", Actor{"bo", "telegram"}, "end of shift", at(9min));
+    ASSERT_TRUE(handover);
+    EXPECT_EQ(handover->incident.acknowledged, at(2min));
+    EXPECT_EQ(handover->incident.acknowledged_by->name, "cy");
+    EXPECT_EQ(kinds({*handover}), std::vector<EventKind>{EventKind::owner_assigned});
+    EXPECT_EQ(handover->events[0].detail, "bo -> cy");
+    EXPECT_EQ(handover->events[0].message, "end of shift");
+    auto again = m.assign_owner(1, "cy", Actor{"bo", "api"}, "", at(10min));
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().message, "incident 1 is already owned by cy");
+    EXPECT_FALSE(m.assign_owner(42, "cy", Actor{"bo", "api"}, "", at(10min)));
+}
+
 TEST(IncidentManager, RestartContinuesFromStoredIncidents) {
     PolicyConfig config;
     config.rules = {rule("ApiDown")};

@@ -290,6 +290,27 @@ TEST(PagingPolicy, BusinessHoursTierEscalatesInBusinessTime) {
                       }));
 }
 
+TEST(PagingPolicy, ANewOwnerIsToldAndGetsTheReminders) {
+    Sim sim(make_policy(base_config()), make_incident("P1", k_monday_10));
+    sim.declare(k_monday_10);
+    sim.acknowledge(k_monday_10 + minutes(5), "alice");
+    // Alice hands it to carol, who was never paged.
+    sim.inc.acknowledged_by = incident::Actor{"carol", "api:ops"};
+    sim.decide(k_monday_10 + minutes(10), {sim.event(EventKind::owner_assigned, k_monday_10 + minutes(10), "alice",
+                                                     "api:ops", "alice -> carol")});
+    auto notices = sim.pages("notice/");
+    std::vector<std::string> told;
+    for (const auto& p : notices) {
+        if (p.notification.subject.find("owner carol") != std::string::npos) told.push_back(p.person);
+    }
+    EXPECT_EQ(told, (std::vector<std::string>{"carol"}));  // alice acted; carol hears it
+    // The status-update reminder goes to the new owner.
+    sim.run_until(k_monday_10 + minutes(65));
+    auto reminders = sim.pages("remind/");
+    ASSERT_FALSE(reminders.empty());
+    for (const auto& r : reminders) EXPECT_EQ(r.person, "carol");
+}
+
 TEST(PagingPolicy, StatusUpdateRemindersFollowTheLastUpdate) {
     Sim sim(make_policy(base_config()), make_incident("P1", k_monday_10));
     sim.declare(k_monday_10);

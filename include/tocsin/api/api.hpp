@@ -37,7 +37,7 @@ struct Check {
 // is "api" ("email" for an acknowledgement link); `actor.name` is who the
 // request (or the link) says acts.
 struct IncidentCommand {
-    enum class Kind { declare, acknowledge, set_state, set_severity, note, set_taxonomy, postmortem_published };
+    enum class Kind { declare, acknowledge, set_state, set_severity, note, set_taxonomy, postmortem_published, assign_owner };
     Kind kind = Kind::note;
     std::int64_t id = 0;  // all but declare
     incident::Actor actor;
@@ -47,6 +47,7 @@ struct IncidentCommand {
     std::string severity;                                                   // set_severity
     std::string taxonomy;                                                   // set_taxonomy
     std::string url;                                                        // postmortem_published
+    std::string owner;                                                      // assign_owner
     incident::ManualDeclaration declaration;                                // declare
 };
 

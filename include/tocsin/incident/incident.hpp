@@ -39,6 +39,7 @@ enum class EventKind {
     page_failed,
     escalated,          // a person asked for the next escalation level now
     postmortem_published,  // message: where; ends the postmortem reminders
+    owner_assigned,        // detail: "FROM -> TO" (FROM "" when nobody owned it)
 };
 
 const char* to_string(EventKind kind) noexcept;

@@ -96,6 +96,11 @@ public:
                                         const std::string& message, TimePoint now);
     Result<IncidentUpdate> add_note(std::int64_t id, const Actor& actor, const std::string& message,
                                     TimePoint now);
+    // Hands the incident to `owner` (who then gets its reminders). An
+    // incident nobody had acknowledged is acknowledged by the assignment:
+    // paging stops, as when its owner presses Acknowledge.
+    Result<IncidentUpdate> assign_owner(std::int64_t id, const std::string& owner, const Actor& actor,
+                                        const std::string& message, TimePoint now);
 
     // Records a taxonomy set_taxonomy() produced on an open incident.
     bool apply_taxonomy(std::int64_t id, const std::string& taxonomy);
