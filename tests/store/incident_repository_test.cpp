@@ -77,6 +77,14 @@ Incident bare_incident(std::int64_t id) {
     return i;
 }
 
+// A list query with only what `set` changes from the defaults (all states, 100).
+template <typename Set>
+IncidentQuery query(Set set) {
+    IncidentQuery q;
+    set(q);
+    return q;
+}
+
 IncidentEvent event(EventKind kind, std::string message, TimePoint at = k_t0, Actor actor = incident::tocsin_actor()) {
     IncidentEvent e;
     e.at = at;
@@ -205,12 +213,15 @@ TEST_F(IncidentRepositoryTest, LoadOpenListAndMaxId) {
     for (const auto& i : all->incidents) ids.push_back(i.id);
     EXPECT_EQ(ids, (std::vector<std::int64_t>{7, 5, 3, 1}));
 
-    auto newest_two = repo().list({.open_only = false, .limit = 2});
+    auto newest_two = repo().list(query([](auto& q) { q.limit = 2; }));
     ASSERT_TRUE(newest_two.ok());
     ASSERT_EQ(newest_two->incidents.size(), 2u);
     EXPECT_EQ(newest_two->incidents[0].id, 7);
 
-    auto open_newest = repo().list({.open_only = true, .limit = 1});
+    auto open_newest = repo().list(query([](auto& q) {
+        q.open_only = true;
+        q.limit = 1;
+    }));
     ASSERT_TRUE(open_newest.ok());
     ASSERT_EQ(open_newest->incidents.size(), 1u);
     EXPECT_EQ(open_newest->incidents[0].id, 5);
@@ -235,7 +246,7 @@ TEST_F(IncidentRepositoryTest, ListFiltersBySeverityComponentAndSince) {
         updates.push_back({i, {}});
     }
     save(updates);
-    auto ids = [&](const store::IncidentQuery& q) {
+    auto ids = [&](const IncidentQuery& q) {
         std::vector<std::int64_t> out;
         auto listed = repo().list(q);
         EXPECT_TRUE(listed.ok()) << listed.error().message;
@@ -244,15 +255,20 @@ TEST_F(IncidentRepositoryTest, ListFiltersBySeverityComponentAndSince) {
         }
         return out;
     };
-    EXPECT_EQ(ids({.severity = "P1"}), (std::vector<std::int64_t>{4, 2}));
+    EXPECT_EQ(ids(query([](auto& q) { q.severity = "P1"; })), (std::vector<std::int64_t>{4, 2}));
     // Main component or an affected one.
-    EXPECT_EQ(ids({.component = "api"}), (std::vector<std::int64_t>{3, 1}));
-    EXPECT_EQ(ids({.component = "web"}), (std::vector<std::int64_t>{3}));
+    EXPECT_EQ(ids(query([](auto& q) { q.component = "api"; })), (std::vector<std::int64_t>{3, 1}));
+    EXPECT_EQ(ids(query([](auto& q) { q.component = "web"; })), (std::vector<std::int64_t>{3}));
     // Open at some moment since 2 h 40 min: 2 (resolved at 2 h 30) is out, 1 too.
-    EXPECT_EQ(ids({.since = k_t0 + 2h + 40min}), (std::vector<std::int64_t>{4, 3}));
-    EXPECT_EQ(ids({.since = k_t0 + 2h + 10min}), (std::vector<std::int64_t>{4, 3, 2}));
-    EXPECT_EQ(ids({.open_only = true, .severity = "P2", .component = "api"}), (std::vector<std::int64_t>{3}));
-    EXPECT_TRUE(ids({.component = "nope"}).empty());
+    EXPECT_EQ(ids(query([](auto& q) { q.since = k_t0 + 2h + 40min; })), (std::vector<std::int64_t>{4, 3}));
+    EXPECT_EQ(ids(query([](auto& q) { q.since = k_t0 + 2h + 10min; })), (std::vector<std::int64_t>{4, 3, 2}));
+    EXPECT_EQ(ids(query([](auto& q) {
+                  q.open_only = true;
+                  q.severity = "P2";
+                  q.component = "api";
+              })),
+              (std::vector<std::int64_t>{3}));
+    EXPECT_TRUE(ids(query([](auto& q) { q.component = "nope"; })).empty());
 }
 
 // The status page's read: open incidents and those resolved since a time,

@@ -60,6 +60,14 @@ public:
         m_process->signal(SIGHUP);
     }
 
+    // Reads sd_notify datagrams until one contains `needle` (e.g. "READY=1"
+    // after a reload, with its STATUS=); nullopt after the timeout. A test
+    // sending many reloads must read them: a daemon blocks in sd_notify
+    // once the socket's queue is full.
+    std::optional<std::string> wait_notify(const std::string& needle, std::chrono::milliseconds timeout) {
+        return m_notify->wait_for(needle, timeout);
+    }
+
     void kill9() {
         m_process->signal(SIGKILL);
         m_process->wait(10s);
@@ -98,6 +106,7 @@ public:
 
     const std::string& log() const { return m_log; }
     int port() const { return m_port; }
+    pid_t pid() const { return m_process ? m_process->pid() : -1; }  // -1 when not running
 
     // Waits until `rule` has been evaluated `n` more times.
     bool wait_for_evaluations(double n, const std::string& rule = "ApiDown") const {

@@ -95,6 +95,10 @@ struct FakeTarget::Impl {
         }
         boost::system::error_code ec;
         socket->shutdown(tcp::socket::shutdown_both, ec);
+        // Release the descriptor now, not at stop(): a long test opens
+        // thousands of connections (under the mutex, as stop() shuts them down).
+        std::lock_guard lock(mutex);
+        socket->close(ec);
     }
 
     void serve_connection(tcp::socket& sock) {

@@ -379,7 +379,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
                 if (retry_at) {
                     spdlog::warn("outbox: a digest of {} pages ({}/digest) via {} to {} failed, retrying in {}: {}",
                                  rows.size(), lead.idempotency_key, lead.channel, lead.recipient,
-                                 format_duration(std::chrono::duration_cast<Duration>(*retry_at - clock.now())),
+                                 format_duration(std::max(Duration{0}, std::chrono::duration_cast<Duration>(*retry_at - clock.now()))),
                                  result.detail);
                     break;
                 }
@@ -430,7 +430,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
                 spdlog::log(level(spdlog::level::warn),
                             "outbox: {} via {} to {} failed (attempt {} of {}), retrying in {}: {}", r.idempotency_key,
                             r.channel, r.recipient, r.attempts, options.retry.max_attempts,
-                            format_duration(std::chrono::duration_cast<Duration>(r.next_attempt_at - clock.now())),
+                            format_duration(std::max(Duration{0}, std::chrono::duration_cast<Duration>(r.next_attempt_at - clock.now()))),
                             report.result.detail);
                 break;
             default:
