@@ -720,7 +720,8 @@ TEST_F(IncidentApiTest, HandlerLabelsAreRouteTemplates) {
     EXPECT_EQ(handlers, (std::set<std::string>{"/api/v1/incidents", "/api/v1/incidents/{id}",
                                                "/api/v1/incidents/{id}/ack", "/api/v1/incidents/{id}/state",
                                                "/api/v1/incidents/{id}/severity", "/api/v1/incidents/{id}/notes",
-                                               "/api/v1/incidents/{id}/taxonomy", "other"}));
+                                               "/api/v1/incidents/{id}/taxonomy", "/api/v1/incidents/{id}/owner",
+                                               "other"}));
 }
 
 // ---- robustness ----
