@@ -153,16 +153,21 @@ def prom_query(api, expr, at=None):
 
 # ---------------------------------------------------------------- commands
 
-def cmd_ports(a):
+def free_ports(n):
+    """N distinct free loopback TCP ports (held open together while choosing them)."""
     socks, ports = [], []
-    for _ in range(a.n):
+    for _ in range(n):
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
         socks.append(s)
         ports.append(s.getsockname()[1])
     for s in socks:
         s.close()
-    print(",".join(map(str, ports)))
+    return ports
+
+
+def cmd_ports(a):
+    print(",".join(map(str, free_ports(a.n))))
 
 
 def cmd_wait_http(a):

@@ -51,20 +51,9 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log() { echo "[promql.sh $(date +%H:%M:%S)] $*" >&2; }
 
 # ------------------------------------------------------------ packages
-if ! dpkg-query -W -f='${Status}' prometheus 2>/dev/null | grep -q "install ok installed"; then
-    log "installing prometheus"
-    created_policy=0
-    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-        # Keep the package's maintainer scripts from starting its service.
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod 0755 /usr/sbin/policy-rc.d
-        created_policy=1
-    fi
-    apt-get update -q
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus \
-        || { ((created_policy)) && rm -f /usr/sbin/policy-rc.d; echo "apt-get install prometheus failed" >&2; exit 69; }
-    ((created_policy)) && rm -f /usr/sbin/policy-rc.d
-fi
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$HERE/lib.sh"  # install_packages, stop_pid, cleanup (stops every PID started)
+install_packages prometheus
 PROMETHEUS=/usr/bin/prometheus
 PROMTOOL=/usr/bin/promtool
 for b in "$PROMETHEUS" "$PROMTOOL"; do [[ -x $b ]] || { echo "missing $b" >&2; exit 69; }; done
@@ -80,54 +69,7 @@ if [[ -n $(git -C "$ROOT" status --porcelain -- src include bench 2>/dev/null) ]
 # ------------------------------------------------------------ processes
 WORK=$(mktemp -d /tmp/tocsin-promql.XXXXXX)
 RESULTS=$WORK/results.jsonl
-PIDS=()
-
-running() {  # PID alive and not a zombie
-    local s
-    s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    s=${s##*) }
-    [[ ${s%% *} != Z ]]
-}
-
-untrack() {
-    local keep=() p
-    for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-    PIDS=("${keep[@]+"${keep[@]}"}")
-}
-
-stop_pid() {  # SIGTERM, up to 15 s, then SIGKILL; only processes this script started
-    local pid=$1 i
-    if running "$pid"; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for ((i = 0; i < 150; i++)); do running "$pid" || break; sleep 0.1; done
-        if running "$pid"; then
-            log "pid $pid ignored SIGTERM for 15 s: SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-    fi
-    wait "$pid" 2>/dev/null || true
-    untrack "$pid"
-}
-
-cleanup() {
-    local rc=$?
-    set +e
-    trap - EXIT INT TERM
-    local i
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}"; done
-    if ((rc != 0)); then
-        for f in "$WORK"/*.log; do
-            [[ -s $f ]] || continue
-            echo "---- last lines of $(basename "$f")" >&2
-            tail -n 15 "$f" >&2
-        done
-    fi
-    if ((KEEP)); then log "kept $WORK"; else rm -rf "$WORK"; fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+setup_traps
 
 DATA=$WORK/data.om
 log "writing the data set (OpenMetrics)"

@@ -109,9 +109,8 @@ def machine():
     return f"{os.cpu_count()} vCPUs \"{model}\", {mem} GiB, Debian {debian}, Linux {platform.release()}"
 
 
-def versions(tocsin_bin):
-    pk = sh(["dpkg-query", "-W", "-f=${Package} ${Version}\\n", "prometheus", "prometheus-blackbox-exporter",
-             "nginx-light"]).replace("\n", ", ")
+def versions(tocsin_bin, packages=("prometheus", "prometheus-blackbox-exporter", "nginx-light")):
+    pk = sh(["dpkg-query", "-W", "-f=${Package} ${Version}\\n", *packages]).replace("\n", ", ")
     tv = sh([tocsin_bin, "version"]).splitlines()
     return pk, (tv[0] if tv else "?")
 

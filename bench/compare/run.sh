@@ -2,13 +2,16 @@
 # End-to-end comparison of tocsin against the Prometheus stack, measured in
 # the same run (see docs/benchmarks.md, "End-to-end comparisons").
 #
-#   bash bench/compare/run.sh [--quick] [--write-docs] [--results FILE] [--keep]
+#   bash bench/compare/run.sh [--quick] [--write-docs] [--results FILE] [--keep] [--only KIND] [--latency]
 #
 #   --quick        smoke variant: scrape + 1k targets, 2 warm-up and 3 measured intervals (~5 min)
 #   --write-docs   (re)write the "End-to-end comparisons" section of docs/benchmarks.md
 #   --results FILE also keep the JSON lines in FILE
 #   --keep         keep the temp dir (configs, logs) for inspection
 #   --only KIND    run only the scrape or only the probe scenarios (not with --write-docs)
+#   --latency      then run latency.sh too (detection-to-page latency, ~4 min more; with
+#                  --write-docs it also rewrites its section, with --results FILE it keeps
+#                  FILE's name with .latency.jsonl)
 #
 # Installs prometheus, prometheus-blackbox-exporter and nginx-light with
 # apt-get when missing (their services are neither enabled nor started),
@@ -24,14 +27,16 @@ WRITE_DOCS=0
 KEEP=0
 RESULTS_COPY=""
 ONLY=""
+LATENCY=0
 while (($#)); do
     case "$1" in
         --quick) QUICK=1 ;;
         --write-docs) WRITE_DOCS=1 ;;
         --keep) KEEP=1 ;;
         --only) ONLY=$2; shift ;;
+        --latency) LATENCY=1 ;;
         --results) RESULTS_COPY=$(realpath -m "$2"); shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 64 ;;
     esac
     shift
@@ -57,24 +62,9 @@ START_TIME=$(date +%s)
 log() { echo "[run.sh $(date +%H:%M:%S)] $*" >&2; }
 
 # ------------------------------------------------------------ packages
-need=()
-for p in prometheus prometheus-blackbox-exporter nginx-light; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-done
-if ((${#need[@]})); then
-    log "installing ${need[*]}"
-    created_policy=0
-    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-        # Keep the packages' maintainer scripts from starting their services.
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod 0755 /usr/sbin/policy-rc.d
-        created_policy=1
-    fi
-    apt-get update -q
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" \
-        || { ((created_policy)) && rm -f /usr/sbin/policy-rc.d; echo "apt-get install ${need[*]} failed" >&2; exit 69; }
-    ((created_policy)) && rm -f /usr/sbin/policy-rc.d
-fi
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$HERE/lib.sh"  # install_packages, start_bg, stop_pid, cleanup (stops every PID started)
+install_packages prometheus prometheus-blackbox-exporter nginx-light
 PROMETHEUS=/usr/bin/prometheus
 BLACKBOX=/usr/bin/prometheus-blackbox-exporter
 NGINX=/usr/sbin/nginx
@@ -90,62 +80,7 @@ TOCSIN=$ROOT/build-release/tocsin
 WORK=$(mktemp -d /tmp/tocsin-compare.XXXXXX)
 chmod 0755 "$WORK"  # nginx workers (nobody) read the page from here
 RESULTS=$WORK/results.jsonl
-PIDS=()
-
-running() {  # PID alive and not a zombie
-    local s
-    s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    s=${s##*) }
-    [[ ${s%% *} != Z ]]
-}
-
-untrack() {
-    local keep=() p
-    for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-    PIDS=("${keep[@]+"${keep[@]}"}")
-}
-
-stop_pid() {  # SIGTERM, up to 15 s, then SIGKILL; only processes this script started
-    local pid=$1 i
-    if running "$pid"; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for ((i = 0; i < 150; i++)); do running "$pid" || break; sleep 0.1; done
-        if running "$pid"; then
-            log "pid $pid ignored SIGTERM for 15 s: SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-    fi
-    wait "$pid" 2>/dev/null || true
-    untrack "$pid"
-}
-
-start_bg() {  # start_bg LOGFILE CMD...; sets LAST_PID
-    local logf=$1
-    shift
-    "$@" >"$logf" 2>&1 &
-    LAST_PID=$!
-    PIDS+=("$LAST_PID")
-}
-
-cleanup() {
-    local rc=$?
-    set +e
-    trap - EXIT INT TERM
-    local i
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}"; done
-    if ((rc != 0)); then
-        for f in "$WORK"/*.log; do
-            [[ -s $f ]] || continue
-            echo "---- last lines of $(basename "$f")" >&2
-            tail -n 15 "$f" >&2
-        done
-    fi
-    if ((KEEP)); then log "kept $WORK"; else rm -rf "$WORK"; fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+setup_traps
 
 IFS=, read -r -a P <<<"$("${PY[@]}" "$HERE/measure.py" ports $((4 + TARGET_PORTS_N)))"
 PAGE_PORT=${P[0]}
@@ -238,4 +173,12 @@ if ((WRITE_DOCS)); then
     report+=(--write-docs "$ROOT/docs/benchmarks.md" --command "$cmd")
 fi
 "${report[@]}"
+if ((LATENCY)); then
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}"; done  # nginx and the page rotation
+    latency=(bash "$HERE/latency.sh")
+    ((WRITE_DOCS)) && latency+=(--write-docs)
+    ((KEEP)) && latency+=(--keep)
+    [[ -n $RESULTS_COPY ]] && latency+=(--results "${RESULTS_COPY%.jsonl}.latency.jsonl")
+    "${latency[@]}"
+fi
 log "done in $(($(date +%s) - START_TIME)) s"
