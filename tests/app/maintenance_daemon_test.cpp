@@ -46,7 +46,7 @@ tocsin::test::RunResult cli(TempDir& dir, std::vector<std::string> args) {
 
 TEST(DaemonMaintenance, ASilenceHoldsBackTheIncidentAcrossKill9UntilItIsEnded) {
     TempDir dir;
-    std::atomic<int> status{503};
+    std::atomic<int> status{200};  // healthy until the silence exists
     FakeTarget target([&](const auto&) { return FakeResponse::text(status.load(), "down\n"); });
     DaemonProcess daemon(dir, config_with(target.url("/healthz")));
 
@@ -57,6 +57,7 @@ TEST(DaemonMaintenance, ASilenceHoldsBackTheIncidentAcrossKill9UntilItIsEnded) {
     EXPECT_THAT(added.output, HasSubstr("created 1  silence  active"));
     EXPECT_THAT(added.output, HasSubstr("\"deploy 42\"  by alice (api)"));
     // Probes fail, the rule fires, but no incident is declared.
+    status = 503;
     ASSERT_TRUE(daemon.wait_for_evaluations(3)) << read_file(daemon.log());
     EXPECT_TRUE(daemon.incidents().empty());
 

@@ -363,8 +363,10 @@ TEST(DaemonReload, PendingHoldsSurviveUnlessTheExpressionChanged) {
 // reload rotates the API tokens (the old one gets 401, the new one works).
 TEST(DaemonReload, ApiWindowsSurviveAndTokensRotate) {
     TempDir dir;
-    FakeTarget api([](const auto&) { return FakeResponse::text(503, "down\n"); });
-    FakeTarget db([](const auto&) { return FakeResponse::text(503, "down\n"); });
+    // Healthy until the windows exist: a failure before them would declare.
+    std::atomic<int> status{200};
+    FakeTarget api([&](const auto&) { return FakeResponse::text(status.load(), "state\n"); });
+    FakeTarget db([&](const auto&) { return FakeResponse::text(status.load(), "state\n"); });
     const std::string old_token = "old-token-0123456789abcdef";
     const std::string new_token = "new-token-fedcba9876543210";
     dir.write("old.token", old_token + "\n");
@@ -392,7 +394,8 @@ TEST(DaemonReload, ApiWindowsSurviveAndTokensRotate) {
                      R"({"components": ["db"], "duration": "2h", "reason": "db upgrade", "actor": "alice"})");
     ASSERT_EQ(window.status, 201) << window.body << read_file(daemon.log());
     const auto silence_id = boost::json::parse(silence.body).at("id").as_int64();
-    ASSERT_TRUE(daemon.wait_for_evaluations(2, "ApiDown")) << read_file(daemon.log());
+    status = 503;
+    ASSERT_TRUE(daemon.wait_for_evaluations(3, "ApiDown")) << read_file(daemon.log());
     ASSERT_TRUE(daemon.incidents().empty());
 
     daemon.reload(with_token("new.token"));
