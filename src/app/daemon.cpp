@@ -13,6 +13,7 @@
 #include "check_scheduler.hpp"
 #include "logging.hpp"
 #include "maintenance_service.hpp"
+#include "oncall_command.hpp"
 #include "paging_service.hpp"
 #include "incident_hooks.hpp"
 #include "external_alerts.hpp"

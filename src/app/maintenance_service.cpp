@@ -6,7 +6,6 @@
 
 #include "tocsin/api/incident_json.hpp"
 #include "tocsin/incident/maintenance_window.hpp"
-#include "tocsin/paging/schedule.hpp"
 #include "tocsin/store/maintenance_repository.hpp"
 
 namespace tocsin::app {
@@ -105,35 +104,6 @@ std::vector<config::MaintenanceConfig> MaintenanceService::public_windows(TimePo
         config::MaintenanceConfig c = w.to_config();
         c.name = w.reason.substr(0, w.reason.find('\n'));
         out.push_back(std::move(c));
-    }
-    return out;
-}
-
-Result<std::vector<api::OncallEntry>> oncall_at(const config::Config& config, TimePoint at) {
-    std::vector<api::OncallEntry> out;
-    for (const auto& s : config.schedules) {
-        auto schedule = paging::Schedule::make(s);
-        if (!schedule) return schedule.error();
-        api::OncallEntry e;
-        e.schedule = s.name;
-        e.time_zone = s.time_zone;
-        const auto coverage = schedule->coverage(at);
-        if (!coverage.empty()) {
-            const auto& on = coverage.front();
-            e.person = on.person;
-            for (const auto& p : config.people) {
-                if (p.name == on.person && p.display_name != p.name) e.display_name = p.display_name;
-            }
-            if (on.source == paging::Assignment::Source::override) {
-                e.source = "override";
-                if (coverage.size() > 1 && coverage[1].person != on.person) e.covering_for = coverage[1].person;
-            } else {
-                e.source = "layer";
-                e.layer = on.layer;
-            }
-        }
-        e.until = schedule->next_handoff_after(at);
-        out.push_back(std::move(e));
     }
     return out;
 }

@@ -43,7 +43,4 @@ private:
     std::vector<incident::MaintenanceRecord> m_current;  // ends after the last load/change
 };
 
-// Who is on call at `at` in each [[schedule]] of `config`, in file order.
-Result<std::vector<api::OncallEntry>> oncall_at(const config::Config& config, TimePoint at);
-
 }  // namespace tocsin::app

@@ -17,44 +17,66 @@ namespace {
 
 std::string quote(const std::string& s) { return "\"" + s + "\""; }
 
-std::string person_text(const config::Config& c, const std::string& name) {
-    for (const auto& p : c.people) {
-        if (p.name == name && !p.display_name.empty() && p.display_name != name) {
-            return name + " (" + p.display_name + ")";
-        }
-    }
-    return name;
-}
-
 // One schedule's line; the instant comes from `typed` read in its zone.
 void print_schedule(const config::Config& c, const paging::Schedule& schedule, TimePoint at, bool show_at) {
     const std::string& zone = schedule.config().time_zone;
     std::cout << schedule.name();
     if (show_at) std::cout << " at " << paging::format_wall_clock(at, zone);
     std::cout << ": ";
-    const std::vector<paging::Assignment> coverage = schedule.coverage(at);
-    if (coverage.empty()) {
+    const api::OncallEntry on = oncall_entry(c, schedule, at);
+    if (on.person.empty()) {
         std::cout << "nobody on call";
     } else {
-        const paging::Assignment& on = coverage.front();
-        std::cout << person_text(c, on.person) << ", ";
-        if (on.source == paging::Assignment::Source::override) {
+        std::cout << on.person << (on.display_name.empty() ? "" : " (" + on.display_name + ")") << ", ";
+        if (on.source == "override") {
             std::cout << "override";
-            if (coverage.size() > 1 && coverage[1].person != on.person) std::cout << " for " << coverage[1].person;
+            if (!on.covering_for.empty()) std::cout << " for " << on.covering_for;
         } else {
             std::cout << "layer " << quote(on.layer);
         }
         std::cout << ',';
     }
-    auto next = schedule.next_handoff_after(at);
-    if (next) {
-        std::cout << " until " << paging::format_wall_clock(*next, zone) << '\n';
+    if (on.until) {
+        std::cout << " until " << paging::format_wall_clock(*on.until, zone) << '\n';
     } else {
         std::cout << " until further notice\n";  // no change within two years
     }
 }
 
 }  // namespace
+
+api::OncallEntry oncall_entry(const config::Config& config, const paging::Schedule& schedule, TimePoint at) {
+    api::OncallEntry e;
+    e.schedule = schedule.name();
+    e.time_zone = schedule.config().time_zone;
+    const auto coverage = schedule.coverage(at);
+    if (!coverage.empty()) {
+        const auto& on = coverage.front();
+        e.person = on.person;
+        for (const auto& p : config.people) {
+            if (p.name == on.person && !p.display_name.empty() && p.display_name != p.name) e.display_name = p.display_name;
+        }
+        if (on.source == paging::Assignment::Source::override) {
+            e.source = "override";
+            if (coverage.size() > 1 && coverage[1].person != on.person) e.covering_for = coverage[1].person;
+        } else {
+            e.source = "layer";
+            e.layer = on.layer;
+        }
+    }
+    e.until = schedule.next_handoff_after(at);
+    return e;
+}
+
+Result<std::vector<api::OncallEntry>> oncall_at(const config::Config& config, TimePoint at) {
+    std::vector<api::OncallEntry> out;
+    for (const auto& s : config.schedules) {
+        auto schedule = paging::Schedule::make(s);
+        if (!schedule) return schedule.error();
+        out.push_back(oncall_entry(config, *schedule, at));
+    }
+    return out;
+}
 
 CLI::App* add_oncall_command(CLI::App& app, OncallOptions& options) {
     auto* oncall = app.add_subcommand(

@@ -5,7 +5,11 @@
 
 #include <string>
 
+#include "tocsin/api/api.hpp"
+#include "tocsin/config/config.hpp"
 #include "tocsin/core/clock.hpp"
+#include "tocsin/core/result.hpp"
+#include "tocsin/paging/schedule.hpp"
 
 namespace CLI {
 class App;
@@ -27,5 +31,11 @@ CLI::App* add_oncall_command(CLI::App& app, OncallOptions& options);
 // Exit 0; 64 for a bad --at or an unknown --schedule; 78 when the
 // configuration is invalid; 1 when it has no [[schedule]].
 int command_oncall(const OncallOptions& options, const Clock& clock);
+
+// Who is on call in `schedule` at `at`: what `tocsin oncall` prints and
+// GET /api/v1/oncall answers.
+api::OncallEntry oncall_entry(const config::Config& config, const paging::Schedule& schedule, TimePoint at);
+// The same for each [[schedule]] of `config`, in file order.
+Result<std::vector<api::OncallEntry>> oncall_at(const config::Config& config, TimePoint at);
 
 }  // namespace tocsin::app
