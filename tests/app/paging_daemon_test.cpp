@@ -335,7 +335,11 @@ TEST(DaemonPaging, Kill9BetweenQueueingAndSendingDeliversAfterRestartOnce) {
     std::size_t pages = 0;
     for (const auto& r : rows) pages += r.key.rfind("page/", 0) == 0;
     EXPECT_EQ(pages, 1u);
-    EXPECT_EQ(rows[0].attempts, 1);
+    // Usually one attempt; on a loaded machine the restarted daemon's first
+    // attempt can time out behind the fake's still-hung handler and be
+    // retried (seen once in CI). Either way the row was sent, once.
+    EXPECT_GE(rows[0].attempts, 1);
+    EXPECT_LE(rows[0].attempts, 2);
     daemon.stop();
 }
 
