@@ -25,6 +25,7 @@
 #include <boost/url/url.hpp>
 #include <ctime>
 #include <limits>
+#include <tuple>
 
 #include "tocsin/core/ascii.hpp"
 
@@ -180,11 +181,30 @@ asio::awaitable<std::vector<tcp::endpoint>> resolve(const Target& t, IpVersion i
 }
 
 asio::awaitable<beast::tcp_stream> connect(const std::vector<tcp::endpoint>& endpoints, Duration cap,
-                                           const Deadline& deadline, double* seconds) {
+                                           const Deadline& deadline, double* seconds,
+                                           std::uint32_t receive_buffer_bytes = 0) {
     beast::tcp_stream stream(co_await asio::this_coro::executor);
     stream.expires_after(deadline.left(cap));
     auto start = steady::now();
-    auto [ec, ep] = co_await stream.async_connect(endpoints, k_nothrow);
+    error_code ec;
+    if (receive_buffer_bytes == 0) {
+        std::tie(ec, std::ignore) = co_await stream.async_connect(endpoints, k_nothrow);
+    } else {
+        // The buffer must be set before the handshake (it fixes the window
+        // scale), so each endpoint is tried on a socket opened here; the
+        // range connect would open its own.
+        ec = asio::error::host_not_found;
+        for (const auto& ep : endpoints) {
+            error_code ignored;
+            stream.socket().close(ignored);
+            stream.socket().open(ep.protocol(), ec);
+            if (ec) continue;
+            stream.socket().set_option(asio::socket_base::receive_buffer_size(static_cast<int>(receive_buffer_bytes)),
+                                       ignored);  // only a hint: autotuning stays if refused
+            std::tie(ec) = co_await stream.async_connect(ep, k_nothrow);
+            if (!ec || ec == asio::error::operation_aborted || ec == beast::error::timeout) break;
+        }
+    }
     *seconds += since(start);
     if (ec) {
         FailureReason reason = classify(ec, FailureReason::connect);
@@ -319,8 +339,11 @@ asio::awaitable<void> exchange(Stream& stream, const HttpClientRequest& request,
         const std::size_t have = std::min(buffer.size(), length);
         asio::buffer_copy(asio::buffer(body_out.data(), have), buffer.data());
         if (have < length) {
-            auto [ec, n] =
-                co_await asio::async_read(stream, asio::buffer(body_out.data() + have, length - have), k_nothrow);
+            // Up to 1 MiB per read instead of Asio's default 64 KiB: a
+            // large page arrives in a few system calls.
+            auto whole_reads = [](const error_code& e, std::size_t) -> std::size_t { return e ? 0 : 1 << 20; };
+            auto [ec, n] = co_await asio::async_read(stream, asio::buffer(body_out.data() + have, length - have),
+                                                     whole_reads, k_nothrow);
             if (ec) {
                 body_ec = ec;
                 body_out.resize(have + n);
@@ -380,7 +403,8 @@ asio::awaitable<void> run_fetch(HttpClientRequest request, HttpClientResult& res
     for (;;) {
         Target t = parse_target(current);
         auto endpoints = co_await resolve(t, request.ip_version, deadline, &result, nullptr);
-        beast::tcp_stream stream = co_await connect(endpoints, request.connect_timeout, deadline, &result.phases.connect);
+        beast::tcp_stream stream = co_await connect(endpoints, request.connect_timeout, deadline, &result.phases.connect,
+                                                      request.receive_buffer_bytes);
         result.used_tls = t.tls;
         if (t.tls) {
             if (!request.tls) throw Failure{FailureReason::tls, "https URL but no TLS context configured"};

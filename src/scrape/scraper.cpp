@@ -17,6 +17,10 @@ constexpr const char* k_accept =
     "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
     "text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
+// Pages from this size on get their own receive buffer, up to the maximum.
+constexpr std::size_t k_large_page = 1 << 20;
+constexpr std::size_t k_max_receive_buffer = 4 << 20;
+
 }  // namespace
 
 // Turns parsed samples into staged appends; the scrape fails at the first
@@ -355,6 +359,11 @@ void Scraper::run(boost::asio::io_context& io, series::SeriesStore& store, const
     // Prometheus stamps samples with the scrape's start time.
     std::int64_t t_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count();
     net::HttpClientRequest req = request();
+    // A large page gets a receive buffer sized for it (see
+    // HttpClientRequest::receive_buffer_bytes); small ones keep autotuning.
+    if (m_body_buffer.size() >= k_large_page) {
+        req.receive_buffer_bytes = static_cast<std::uint32_t>(std::min(m_body_buffer.size(), k_max_receive_buffer));
+    }
     req.body_buffer = std::move(m_body_buffer);
     net::http_fetch(io, std::move(req),
                     [self = shared_from_this(), &store, t_ms, done = std::move(done)](net::HttpClientResult r) {

@@ -520,8 +520,7 @@ void SeriesStore::Impl::ensure_head(Series& s, std::size_t bytes) {
 void SeriesStore::Impl::seal(Series& s) {
     const std::size_t bytes = (s.head_bits + 7) / 8;
     const std::size_t request = chunk_request(static_cast<std::uint32_t>(bytes));
-    void* memory = std::malloc(request);
-    if (memory == nullptr) throw std::bad_alloc();
+    void* memory = m_chunk_pool.allocate(alloc_size(sizeof(Chunk) + bytes));
     Chunk* c = new (memory) Chunk{nullptr, s.head_min_t, s.state.t, s.head_bits, s.head_count, s.head_saved_bits};
     std::memcpy(c->data(), s.head, bytes);
     std::memset(c->data() + bytes, 0, request - sizeof(Chunk) - bytes);
@@ -581,7 +580,7 @@ void SeriesStore::Impl::free_chunks(Series& s, GcReport* report) {
             report->samples_removed += c->count;
             ++report->chunks_removed;
         }
-        std::free(c);
+        m_chunk_pool.release(c, alloc_size(sizeof(Chunk) + c->bytes()));
         c = next;
     }
     s.oldest = s.newest = nullptr;
@@ -702,6 +701,7 @@ void SeriesStore::Impl::clear() {
         free_chunks(s, nullptr);
         delete[] s.labels;
     }
+    m_chunk_pool.reset();  // every chunk is back: return the slabs
     m_pages.clear();
     m_pages.shrink_to_fit();
     m_slot_limit = 0;
@@ -973,7 +973,7 @@ GcReport SeriesStore::gc(std::int64_t now_ms) {
             --impl.m_chunks;
             report.samples_removed += c->count;
             ++report.chunks_removed;
-            std::free(c);
+            impl.m_chunk_pool.release(c, alloc_size(sizeof(Chunk) + c->bytes()));
         }
         if (s.oldest == nullptr && (s.head_count == 0 || s.state.t < cutoff)) dead.push_back(slot);
     }
@@ -1014,7 +1014,7 @@ StoreStats SeriesStore::stats() const {
     st.chunks = impl.m_chunks + impl.m_heads;
     st.symbols = impl.m_symbols.size();
     st.sample_bytes = static_cast<std::size_t>((impl.m_sample_bits + 7) / 8);
-    st.chunk_bytes = impl.m_chunk_alloc;
+    st.chunk_bytes = impl.m_chunk_alloc + impl.m_chunk_pool.free_bytes();
     st.symbol_bytes = impl.m_symbols.memory_bytes();
     st.series_bytes = impl.m_pages.size() * alloc_size(Impl::k_page_size * sizeof(Series)) +
                       impl.m_pages.capacity() * sizeof(void*) + impl.m_free_slots.capacity() * sizeof(std::uint32_t) +

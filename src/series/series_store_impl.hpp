@@ -15,6 +15,7 @@
 #include "tocsin/series/series_store.hpp"
 #include "tocsin/series/symbol_table.hpp"
 #include "tocsin/series/xor_chunk.hpp"
+#include "chunk_pool.hpp"
 
 namespace tocsin::series {
 
@@ -222,6 +223,7 @@ struct SeriesStore::Impl {
     std::size_t m_chunks = 0;  // sealed
     std::size_t m_heads = 0;   // non-empty open chunks
     std::size_t m_chunk_alloc = 0;
+    ChunkPool m_chunk_pool;  // sealed chunks (after the chunks' owners: see ~Impl)
     std::size_t m_label_alloc = 0;
     std::uint64_t m_refused = 0;
     std::uint64_t m_invalid = 0;

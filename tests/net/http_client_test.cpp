@@ -262,6 +262,26 @@ TEST(TlsClientContext, NamesAMissingCaFile) {
     EXPECT_THAT(ctx.error().message, HasSubstr("/nonexistent/ca.pem"));
 }
 
+// With a receive buffer the client opens each endpoint's socket itself (the
+// option must precede the handshake): every address of a name is still
+// tried in turn (localhost may resolve to ::1 first, where nothing listens),
+// and a large body arrives whole.
+TEST(HttpClient, AReceiveBufferKeepsEveryEndpointAndTheWholeBody) {
+    std::string big(3 << 20, 'x');
+    for (std::size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + (i / 4096) % 26);
+    FakeTarget target([&](const FakeRequest&) { return FakeResponse::text(200, big); });
+    auto request = get("http://localhost:" + std::to_string(target.port()) + "/metrics");
+    request.receive_buffer_bytes = 1 << 20;
+    auto r = fetch(request);
+    ASSERT_TRUE(r.ok()) << r.detail;
+    EXPECT_EQ(r.body.size(), big.size());
+    EXPECT_TRUE(r.body == big);
+
+    auto refused = get("http://127.0.0.1:" + std::to_string(tocsin::test::free_port()) + "/");
+    refused.receive_buffer_bytes = 1 << 20;
+    EXPECT_EQ(fetch(refused).failure, FailureReason::refused);
+}
+
 TEST(HttpClient, Ipv6LoopbackAndIpVersionFilter) {
     std::unique_ptr<FakeTarget> target;
     try {
