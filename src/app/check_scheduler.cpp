@@ -86,6 +86,33 @@ struct CheckScheduler::Impl : std::enable_shared_from_this<CheckScheduler::Impl>
     }
 };
 
+bool SkipDigest::note(const std::string& key, Time now) {
+    if (!m_last_line || now - *m_last_line >= m_period) {
+        if (m_ticks == 0) {
+            m_last_line = now;
+            return true;
+        }
+    }
+    ++m_ticks;
+    if (m_checks.insert(key).second && m_examples.size() < 3) m_examples.push_back(key);
+    return false;
+}
+
+std::optional<SkipDigest::Summary> SkipDigest::flush(Time now) {
+    if (m_ticks == 0 || (m_last_line && now - *m_last_line < m_period)) return std::nullopt;
+    Summary out{m_ticks, m_checks.size(), std::move(m_examples)};
+    m_last_line = now;
+    m_ticks = 0;
+    m_checks.clear();
+    m_examples.clear();
+    return out;
+}
+
+std::optional<SkipDigest::Time> SkipDigest::next_flush() const {
+    if (m_ticks == 0) return std::nullopt;
+    return m_last_line ? *m_last_line + m_period : Time{};
+}
+
 CheckScheduler::CheckScheduler(asio::io_context& io, const Clock& clock, std::size_t max_concurrent,
                                SchedulerObserver observer)
     : m_impl(std::make_shared<Impl>(io, clock, max_concurrent, std::move(observer))) {}

@@ -20,12 +20,14 @@
 #include "status_hooks.hpp"
 #include "rule_runner.hpp"
 #include "self_metrics.hpp"
+#include "storage_alarm.hpp"
 #include "systemd_notifier.hpp"
 #include "tocsin/api/api.hpp"
 #include "tocsin/config/loader.hpp"
 #include "tocsin/core/duration.hpp"
 #include "tocsin/core/exit_code.hpp"
 #include "tocsin/net/http_server.hpp"
+#include "tocsin/notify/channel.hpp"
 #include "tocsin/paging/ack_link.hpp"
 #include "tocsin/probe/http_probe.hpp"
 #include "tocsin/scrape/scraper.hpp"
@@ -76,6 +78,14 @@ struct Daemon::Impl {
     std::set<std::string> warming;
     bool rules_warm = false;
     asio::steady_timer warmup_timer{io};
+    // Writes to the state directory failing (a full disk): counted, logged
+    // once per change, and told straight through the channels.
+    StorageAlarm storage_alarm;
+    asio::steady_timer storage_timer{io};
+    // Skipped ticks in the log: the first at once, then a summary a minute.
+    SkipDigest skip_digest;
+    asio::steady_timer skip_timer{io};
+    bool skip_timer_armed = false;
     bool ready = false;
     bool stopping = false;
     steady::time_point started = steady::now();
@@ -110,6 +120,11 @@ struct Daemon::Impl {
     void check_landed(const std::string& key);
     void begin_warmup(const config::Config& cfg);
     void finish_warmup(const char* why);
+    StorageAlarmOptions storage_options() const;
+    void storage_outcome(const std::string& operation, const Status& outcome);
+    void check_storage();
+    void check_skipped(const std::string& key);
+    void arm_skip_summary();
     net::HttpResponse demo_flaky() const;
     void announce_demo(const std::string& where) const;
 };
@@ -266,8 +281,11 @@ void Daemon::Impl::save_series_snapshot() {
         }
     } else {
         auto saved = series.save_snapshot(path);
+        // A failed save leaves the last complete one loadable (a torn append
+        // is ignored, a rewrite goes to path.tmp first); logged once per change.
+        storage_outcome("snapshot", saved ? Status(Ok{}) : Status(saved.error()));
         if (!saved) {
-            spdlog::error("cannot write series snapshot {}: {}", path, saved.error().message);
+            spdlog::debug("cannot write series snapshot {}: {}", path, saved.error().message);
             return;
         }
         full = saved->full;
@@ -363,10 +381,7 @@ bool Daemon::Impl::install_checks(const config::Config& cfg) {
     probed = std::move(next_probed);
     if (!scheduler) {
         SchedulerObserver observer{[this](const std::string&, double late) { metrics.check_started(late); },
-                                   [this](const std::string& key) {
-                                       spdlog::warn("{}: previous run still going at its next slot; skipped", key);
-                                       metrics.check_skipped(key);
-                                   }};
+                                   [this](const std::string& key) { check_skipped(key); }};
         scheduler = std::make_unique<CheckScheduler>(io, clock, static_cast<std::size_t>(cfg.daemon.max_concurrent_checks),
                                                      std::move(observer));
     }
@@ -493,6 +508,8 @@ int Daemon::Impl::run() {
 
     rules = std::make_unique<RuleRunner>(series, &store->database(), &metrics);
     rules_view = rules.get();
+    storage_alarm.set_options(storage_options());
+    rules->set_commit_observer([this](const Status& outcome) { storage_outcome("database", outcome); });
     install_rules(config);  // retention and admission before the snapshot loads
     external_alerts = std::make_unique<ExternalAlerts>(metrics.registry().get());
     external_alerts->configure(config);
@@ -532,8 +549,10 @@ api::Check Daemon::Impl::health() {
     // The tick proves the loop turns; a stall of three intervals is a hang.
     if (now - last_tick > 3 * config.daemon.health_interval + std::chrono::seconds(1)) {
         check = {false, "event loop stalled"};
-    } else if (Status s = store->check_writable(clock.now()); !s) {
-        check = {false, "store not writable: " + s.error().message};
+    } else {
+        Status s = store->check_writable(clock.now());
+        if (!s) check = {false, "store not writable: " + s.error().message};
+        if (rules) storage_outcome("database", s);
     }
     if (check.ok != last_health.ok || last_health_at == steady::time_point{}) {
         if (check.ok) spdlog::info("health: ok");
@@ -566,10 +585,104 @@ void Daemon::Impl::schedule_watchdog(Duration interval) {
     watchdog_timer.async_wait([this, interval](const boost::system::error_code& ec) {
         if (ec || stopping) return;
         last_tick = steady::now();
-        // Withholding the ping lets systemd restart a daemon that cannot write.
-        if (health().ok) notifier.watchdog();
+        // The watchdog restarts a hung loop, and this one turns. A store that
+        // refuses writes (a full disk, a read-only remount) is not something
+        // a restart fixes; it would only lose the incident changes held in
+        // memory and loop. /healthz (503) and the storage alarm report it.
+        health();
+        notifier.watchdog();
         schedule_watchdog(interval);
     });
+}
+
+void Daemon::Impl::check_skipped(const std::string& key) {
+    metrics.check_skipped(key);
+    if (skip_digest.note(key, steady::now())) {
+        spdlog::warn("{}: previous run still going at its next slot; skipped (further skips are summed up once a "
+                     "minute; tocsin_scheduler_skipped_ticks_total counts each)",
+                     key);
+    } else {
+        arm_skip_summary();
+    }
+}
+
+void Daemon::Impl::arm_skip_summary() {
+    if (skip_timer_armed || stopping) return;
+    auto due = skip_digest.next_flush();
+    if (!due) return;
+    skip_timer_armed = true;
+    skip_timer.expires_at(*due);
+    skip_timer.async_wait([this](const boost::system::error_code& ec) {
+        skip_timer_armed = false;
+        if (ec || stopping) return;
+        if (auto s = skip_digest.flush(steady::now())) {
+            std::string examples;
+            for (const auto& k : s->examples) examples += (examples.empty() ? "" : ", ") + k;
+            spdlog::warn("{} tick(s) of {} check(s) skipped in the last minute, the previous run still going (e.g. {}): "
+                         "tocsin is behind its schedule (see tocsin_scheduler_lateness_seconds)",
+                         s->ticks, s->checks, examples);
+        }
+        arm_skip_summary();
+    });
+}
+
+StorageAlarmOptions Daemon::Impl::storage_options() const {
+    StorageAlarmOptions o;
+    o.alert_after = config.paging.channel_failure_after;  // the paging path's own grace
+    o.state_dir = config.daemon.state_dir;
+    return o;
+}
+
+// Every write to the state directory reports here: the database (each
+// health probe, each commit of a rule round) and the series snapshot.
+void Daemon::Impl::storage_outcome(const std::string& operation, const Status& outcome) {
+    const TimePoint now = clock.now();
+    if (!outcome) {
+        metrics.storage_error(operation);
+        if (storage_alarm.failed(operation, outcome.error().message, now)) {
+            metrics.storage_failing(operation, true);
+            spdlog::error("state storage failing: {}: {} (tocsin keeps running; held changes are retried)", operation,
+                          outcome.error().message);
+        }
+    } else if (storage_alarm.succeeded(operation)) {
+        metrics.storage_failing(operation, false);
+        spdlog::info("state storage: {} writes again", operation);
+        if (operation == "database" && storage_alarm.failing("snapshot")) {
+            // Space is back: save now rather than at the next interval.
+            asio::post(io, [this] {
+                if (!stopping) save_series_snapshot();
+            });
+        }
+    }
+    check_storage();
+}
+
+// Sends what the storage alarm says is due (outside SQLite, through the
+// channels) and wakes when the next notice may be.
+void Daemon::Impl::check_storage() {
+    if (stopping) return;
+    const TimePoint now = clock.now();
+    std::vector<HeldIncident> held;
+    if (rules) {
+        for (const auto& i : rules->held_declarations()) held.push_back(HeldIncident{i.id, i.severity, i.title});
+    }
+    if (auto notice = storage_alarm.due(now, held)) {
+        notify::Notification n;
+        n.idempotency_key = notice->key;
+        n.subject = notice->subject;
+        n.text = notice->text;
+        const std::size_t sent = paging ? paging->notify_operators(n) : 0;
+        metrics.storage_notice(to_string(notice->kind));
+        spdlog::log(notice->kind == StorageNotice::Kind::recovered ? spdlog::level::info : spdlog::level::warn,
+                    "storage notice \"{}\" going to {} destination(s)", n.subject, sent);
+    }
+    storage_timer.cancel();
+    if (auto due = storage_alarm.next_deadline(now)) {
+        storage_timer.expires_after(*due > now ? std::chrono::duration_cast<Duration>(*due - now) : Duration::zero());
+        storage_timer.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec && !stopping) check_storage();
+        });
+    }
 }
 
 void Daemon::Impl::wait_for_signal() {
@@ -639,6 +752,7 @@ void Daemon::Impl::reload() {
     install_rules(config);
     if (external_alerts) external_alerts->configure(config);
     if (paging) paging->reconfigure(config);
+    storage_alarm.set_options(storage_options());
     run_rules(true);
     if (rules_warm) schedule_rule_safety();  // the interval may have changed
     configure_logging(config.log, level_override);
@@ -658,6 +772,8 @@ void Daemon::Impl::begin_stop(const char* why) {
     rule_deadline_timer.cancel();
     rule_safety_timer.cancel();
     warmup_timer.cancel();
+    storage_timer.cancel();
+    skip_timer.cancel();
     if (paging) paging->stop();
     shutdown_timer.expires_after(config.daemon.shutdown_timeout);
     shutdown_timer.async_wait([this](const boost::system::error_code& ec) {

@@ -96,13 +96,16 @@ struct ChannelHealth {
 std::string failing_title(const std::string& channel) { return "Paging channel " + channel + " failing"; }
 
 struct PagingService::Impl {
-    Impl(asio::io_context& io_, store::Database& db_, const Clock& clock_, SelfMetrics* metrics_)
-        : io(io_), db(db_), clock(clock_), metrics(metrics_), timer(io_), health_timer(io_), heartbeat_timer(io_) {}
+    Impl(asio::io_context& io_, store::Database& db_, const Clock& clock_, SelfMetrics* metrics_,
+         std::optional<std::uint64_t> dispatcher_seed_)
+        : io(io_), db(db_), clock(clock_), metrics(metrics_), dispatcher_seed(dispatcher_seed_), timer(io_),
+          health_timer(io_), heartbeat_timer(io_) {}
 
     asio::io_context& io;
     store::Database& db;
     const Clock& clock;
     SelfMetrics* metrics;
+    std::optional<std::uint64_t> dispatcher_seed;
     asio::steady_timer timer;  // the next paging deadline
     asio::steady_timer health_timer;     // when a failing channel becomes an incident
     asio::steady_timer heartbeat_timer;  // the dead man's switch
@@ -128,6 +131,9 @@ struct PagingService::Impl {
     void check_channels();
     void arm_health();
     void beat();
+    void send_direct(const notify::Destination& to, const notify::Notification& n, int attempt);
+    // Expires with this object: notify_operators' retries stop with it.
+    std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 };
 
 // Runs inside the dispatcher's transaction: only notes the outcome; the
@@ -286,6 +292,7 @@ Status PagingService::Impl::build_channels(const config::Config& config, std::se
     options.retry = notify::RetryPolicy{config.paging.retry_base, config.paging.retry_cap, config.paging.max_attempts};
     options.max_in_flight = config.paging.max_in_flight;
     options.digest_after = config.paging.digest_after;
+    options.seed = dispatcher_seed;
     options.fallback = [this](const notify::Destination& failed) -> std::optional<notify::Destination> {
         if (!runner) return std::nullopt;
         auto d = runner->policy().fallback(failed.channel, failed.recipient);
@@ -455,8 +462,9 @@ tg::ActionReply PagingService::Impl::on_action(const tg::ActionRequest& r) {
     return {"Unknown action.", false};
 }
 
-PagingService::PagingService(asio::io_context& io, store::Database& db, const Clock& clock, SelfMetrics* metrics)
-    : m_impl(std::make_unique<Impl>(io, db, clock, metrics)) {}
+PagingService::PagingService(asio::io_context& io, store::Database& db, const Clock& clock, SelfMetrics* metrics,
+                             std::optional<std::uint64_t> dispatcher_seed)
+    : m_impl(std::make_unique<Impl>(io, db, clock, metrics, dispatcher_seed)) {}
 
 PagingService::~PagingService() { stop(); }
 
@@ -533,6 +541,50 @@ void PagingService::stop() {
     if (m.dispatcher) m.dispatcher->stop();
 }
 
+void PagingService::clock_moved() {
+    auto& m = *m_impl;
+    if (m.stopped) return;
+    if (m.dispatcher) m.dispatcher->poke();
+    m.check_channels();  // declares or resolves what is due, then re-arms the health timer
+    m.arm();             // a cadence due now fires at once
+}
+
 PagingRunner* PagingService::runner() { return m_impl->runner.get(); }
+
+std::size_t PagingService::notify_operators(const notify::Notification& notification) {
+    auto& m = *m_impl;
+    if (m.stopped || !m.dispatcher || !m.runner) return 0;
+    const std::string tier = m.paging_config.channel_failure_severity.empty() ? m.security_severity
+                                                                               : m.paging_config.channel_failure_severity;
+    const auto destinations = m.runner->policy().first_level(tier, m.clock.now());
+    if (destinations.empty()) spdlog::error("\"{}\": nobody on call for {} to tell", notification.subject, tier);
+    for (const auto& d : destinations) m.send_direct(notify::Destination{d.channel, d.recipient}, notification, 1);
+    return destinations.size();
+}
+
+// One destination of notify_operators(): retried after a retryable failure
+// (the channel's retry_after at least) until max_attempts, then logged.
+void PagingService::Impl::send_direct(const notify::Destination& to, const notify::Notification& n, int attempt) {
+    dispatcher->send_direct(to, n, [this, alive = std::weak_ptr<bool>(alive), to, n, attempt](notify::DeliveryResult r) {
+        if (alive.expired() || stopped) return;
+        if (r.outcome == notify::DeliveryOutcome::sent) {
+            spdlog::info("\"{}\" sent via {} to {} (attempt {})", n.subject, to.channel, to.recipient, attempt);
+            return;
+        }
+        const notify::RetryPolicy policy{paging_config.retry_base, paging_config.retry_cap, paging_config.max_attempts};
+        if (r.outcome == notify::DeliveryOutcome::retry && attempt < policy.max_attempts) {
+            const Duration delay = notify::retry_delay(policy, attempt, 0.5, r.retry_after);
+            spdlog::warn("\"{}\" via {} to {} failed (attempt {}), retrying in {}: {}", n.subject, to.channel,
+                         to.recipient, attempt, format_duration(delay), r.detail);
+            auto timer = std::make_shared<asio::steady_timer>(io, delay);
+            timer->async_wait([this, alive, timer, to, n, attempt](const boost::system::error_code& ec) {
+                if (!ec && !alive.expired() && !stopped) send_direct(to, n, attempt + 1);
+            });
+            return;
+        }
+        spdlog::error("\"{}\" could not be sent via {} to {} (attempt {}): {}", n.subject, to.channel, to.recipient,
+                      attempt, r.detail);
+    });
+}
 
 }  // namespace tocsin::app

@@ -6,7 +6,9 @@
 // stays in the .cpp.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "tocsin/config/config.hpp"
 #include "tocsin/core/clock.hpp"
@@ -18,6 +20,9 @@ class io_context;
 namespace tocsin::store {
 class Database;
 }
+namespace tocsin::notify {
+struct Notification;
+}
 
 namespace tocsin::app {
 
@@ -27,7 +32,10 @@ class SelfMetrics;
 
 class PagingService {
 public:
-    PagingService(boost::asio::io_context& io, store::Database& db, const Clock& clock, SelfMetrics* metrics);
+    // `dispatcher_seed` fixes the retry jitter's RNG (tests replaying a
+    // scenario); nullopt, as in the daemon: random.
+    PagingService(boost::asio::io_context& io, store::Database& db, const Clock& clock, SelfMetrics* metrics,
+                  std::optional<std::uint64_t> dispatcher_seed = std::nullopt);
     ~PagingService();
     PagingService(const PagingService&) = delete;
     PagingService& operator=(const PagingService&) = delete;
@@ -43,8 +51,22 @@ public:
     void reconfigure(const config::Config& config);
     // Stops the dispatcher and the poller (deliveries in flight finish).
     void stop();
+    // The clock moved without the timers seeing it (they wait on steady
+    // time; a test's ManualClock jumps): drain the outbox, judge the
+    // channels' health and run the paging cadences due now, as the timers
+    // would have. The daemon never needs it. On the io_context's thread.
+    void clock_moved();
 
     PagingRunner* runner();
+
+    // tocsin's notices about itself that cannot wait for the outbox (its
+    // state storage failing, app/storage_alarm.hpp): straight through the
+    // channels, nothing written to SQLite, to whoever the first escalation
+    // level of the failing-channel tier (paging.channel_failure_severity,
+    // else incidents.security_severity) reaches now. Each destination is
+    // retried on its own with the [paging] retry policy. Returns how many
+    // destinations it goes to (0: nobody is reachable).
+    std::size_t notify_operators(const notify::Notification& notification);
 
 private:
     struct Impl;

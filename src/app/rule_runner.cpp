@@ -326,8 +326,7 @@ RuleRoundReport RuleRunner::evaluate(TimePoint now, bool all) {
     }
     if (m_db != nullptr &&
         (!changes.empty() || !touched.empty() || !m_unsaved.empty() || (m_paging && m_paging->due(now)))) {
-        Status ok = save_round(changes, touched, now);
-        if (!ok) spdlog::error("cannot save rule state and incidents (kept for the next round): {}", ok.error().message);
+        (void)save_round(changes, touched, now);  // a failure is logged there, once
     } else if (m_db == nullptr) {
         m_unsaved.clear();
     }
@@ -362,6 +361,17 @@ Status RuleRunner::save_round(const std::vector<std::pair<std::string, rules::Ro
     if (ok && m_paging && m_incidents) ok = m_paging->stage(*m_db, m_unsaved, stored, *m_incidents, now);
     if (ok) ok = tx->commit();
     if (m_paging) m_paging->finish(static_cast<bool>(ok));
+    // A full disk fails every round: one line when it starts, one when it ends.
+    if (!ok && !m_commit_failing) {
+        spdlog::error("cannot save rule state and incidents (kept in memory, retried every round): {}",
+                      ok.error().message);
+    } else if (!ok) {
+        spdlog::debug("cannot save rule state and incidents (still): {}", ok.error().message);
+    } else if (m_commit_failing) {
+        spdlog::info("rule state and incidents saved again ({} held incident change(s) committed)", m_unsaved.size());
+    }
+    m_commit_failing = !ok;
+    if (m_commit_observer) m_commit_observer(ok);
     if (ok) {
         log_incident_updates(m_unsaved);
         if (m_metrics) m_metrics->incident_events_saved(m_unsaved);
@@ -408,9 +418,7 @@ void RuleRunner::install_incidents(const config::Config& config) {
 
 bool RuleRunner::run_paging(TimePoint now) {
     if (m_db == nullptr || m_paging == nullptr || (!m_paging->due(now) && m_unsaved.empty())) return true;
-    Status ok = save_round({}, {}, now);
-    if (!ok) spdlog::error("cannot save paging decisions (retried): {}", ok.error().message);
-    return static_cast<bool>(ok);
+    return static_cast<bool>(save_round({}, {}, now));  // a failure is logged there, once
 }
 
 Status RuleRunner::escalate(std::int64_t incident_id, const incident::Actor& actor, TimePoint now) {
@@ -439,9 +447,17 @@ bool RuleRunner::commit_incident_updates(std::vector<incident::IncidentUpdate> u
         m_unsaved.clear();
         return true;
     }
-    Status ok = save_round({}, {}, now);
-    if (!ok) spdlog::error("cannot save incidents (kept for the next round): {}", ok.error().message);
-    return static_cast<bool>(ok);
+    return static_cast<bool>(save_round({}, {}, now));  // a failure is logged there, once
+}
+
+std::vector<incident::Incident> RuleRunner::held_declarations() const {
+    std::vector<incident::Incident> out;
+    for (const auto& u : m_unsaved) {
+        const bool opened = std::any_of(u.events.begin(), u.events.end(),
+                                        [](const incident::IncidentEvent& e) { return e.kind == incident::EventKind::opened; });
+        if (opened) out.push_back(u.incident);
+    }
+    return out;
 }
 
 }  // namespace tocsin::app

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -98,6 +99,12 @@ public:
     // Evaluates the marked rules (every rule when `all`) at `now`.
     RuleRoundReport evaluate(TimePoint now, bool all);
 
+    // Told the outcome of every commit attempt (the daemon's storage alarm);
+    // failures are logged once until a commit succeeds again, not per round.
+    void set_commit_observer(std::function<void(const Status&)> observer) { m_commit_observer = std::move(observer); }
+    // Declarations not committed yet (held after a failed commit), in order.
+    std::vector<incident::Incident> held_declarations() const;
+
 private:
     struct Entry;
     bool may_feed(const Entry& rule, const config::ScrapeConfig& scrape) const;
@@ -117,6 +124,8 @@ private:
     std::vector<incident::IncidentUpdate> m_unsaved;
     PagingRunner* m_paging = nullptr;
     ExternalAlerts* m_external = nullptr;
+    std::function<void(const Status&)> m_commit_observer;
+    bool m_commit_failing = false;  // the last commit failed: said once, until one succeeds
 };
 
 }  // namespace tocsin::app

@@ -49,7 +49,8 @@ SelfMetrics::SelfMetrics() : m_registry(std::make_shared<prometheus::Registry>()
                       .Name("tocsin_scheduler_lateness_seconds")
                       .Help("How late checks started after their scheduled slot (loop lag, concurrency limit).")
                       .Register(*m_registry)
-                      .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5});
+                      // Up to 30 s: an overloaded daemon starts checks seconds late (docs/reliability.md, "Overload").
+                      .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30});
     m_scrape_duration = &prometheus::BuildHistogram()
                              .Name("tocsin_scrape_duration_seconds")
                              .Help("Duration of each scrape (fetch, decode, parse, ingest), by job.")
@@ -95,6 +96,23 @@ SelfMetrics::SelfMetrics() : m_registry(std::make_shared<prometheus::Registry>()
                               .Help("Incident changes kept in memory because the database refused them; retried every round.")
                               .Register(*m_registry)
                               .Add({});
+    m_storage_errors = &prometheus::BuildCounter()
+                            .Name("tocsin_storage_errors_total")
+                            .Help("Failed writes to the state directory, by operation (database, snapshot).")
+                            .Register(*m_registry);
+    m_storage_failing = &prometheus::BuildGauge()
+                             .Name("tocsin_storage_failing")
+                             .Help("Whether writes of the operation are failing now (1) or work (0).")
+                             .Register(*m_registry);
+    for (const char* op : {"database", "snapshot"}) {
+        m_storage_errors->Add({{"operation", op}});
+        m_storage_failing->Add({{"operation", op}}).Set(0);
+    }
+    m_storage_notices = &prometheus::BuildCounter()
+                             .Name("tocsin_storage_notices_total")
+                             .Help("Notices about failing state storage sent straight through the channels, by kind "
+                                   "(failing, update, reminder, recovered).")
+                             .Register(*m_registry);
     m_page_attempts = &prometheus::BuildCounter()
                            .Name("tocsin_page_attempts_total")
                            .Help("Page delivery attempts by channel and outcome (sent, pending: retried, failed).")
@@ -110,6 +128,16 @@ void SelfMetrics::heartbeat(bool ok) {
     }
     m_heartbeats->Add({{"outcome", ok ? "ok" : "failed"}}).Increment();
 }
+
+void SelfMetrics::storage_error(const std::string& operation) {
+    m_storage_errors->Add({{"operation", operation}}).Increment();
+}
+
+void SelfMetrics::storage_failing(const std::string& operation, bool failing) {
+    m_storage_failing->Add({{"operation", operation}}).Set(failing ? 1 : 0);
+}
+
+void SelfMetrics::storage_notice(const std::string& kind) { m_storage_notices->Add({{"kind", kind}}).Increment(); }
 
 void SelfMetrics::page_attempt(const std::string& channel, const std::string& outcome) {
     m_page_attempts->Add({{"channel", channel}, {"outcome", outcome}}).Increment();

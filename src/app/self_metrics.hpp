@@ -55,6 +55,12 @@ public:
     void page_attempt(const std::string& channel, const std::string& outcome);
     // The dead man's switch: the last heartbeat's outcome and time.
     void heartbeat(bool ok);
+    // Writes to the state directory by operation ("database", "snapshot"):
+    // each failure counted, and whether the operation is failing now; the
+    // notices about it sent straight through the channels, by kind.
+    void storage_error(const std::string& operation);
+    void storage_failing(const std::string& operation, bool failing);
+    void storage_notice(const std::string& kind);
 
 private:
     std::shared_ptr<prometheus::Registry> m_registry;
@@ -85,6 +91,9 @@ private:
     std::set<std::pair<std::string, std::string>> m_incident_labels;  // (state, severity) ever set
     prometheus::Family<prometheus::Counter>* m_incident_events = nullptr;
     prometheus::Gauge* m_incident_unsaved = nullptr;
+    prometheus::Family<prometheus::Counter>* m_storage_errors = nullptr;
+    prometheus::Family<prometheus::Gauge>* m_storage_failing = nullptr;
+    prometheus::Family<prometheus::Counter>* m_storage_notices = nullptr;
 };
 
 }  // namespace tocsin::app

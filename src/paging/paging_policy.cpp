@@ -693,6 +693,17 @@ std::optional<std::string> PagingPolicy::person_for(const std::string& channel, 
     return std::nullopt;
 }
 
+std::vector<Destination> PagingPolicy::first_level(const std::string& tier, TimePoint now) const {
+    const auto& t = m_impl->tier(tier);
+    std::vector<Destination> out;
+    for (const auto& person : m_impl->level_people(t, 0, now)) {
+        for (const auto& [channel, recipient] : m_impl->destinations(person, t, now)) {
+            out.push_back(Destination{person, channel, recipient});
+        }
+    }
+    return out;
+}
+
 std::optional<Destination> PagingPolicy::fallback(const std::string& channel, const std::string& recipient) const {
     auto name = person_for(channel, recipient);
     if (!name) return std::nullopt;

@@ -350,6 +350,19 @@ Result<std::optional<TimePoint>> OutboxRepository::earlier_pending(const OutboxR
     return std::optional<TimePoint>(stmt->column_time(0));
 }
 
+Result<std::optional<TimePoint>> OutboxRepository::retry_round(std::string_view channel, std::string_view recipient,
+                                                                TimePoint now) {
+    auto stmt = m_db->prepare(
+        "SELECT min(next_attempt_at) FROM outbox WHERE channel = ?1 AND recipient = ?2 AND state = 'pending' "
+        "AND attempts > 0 AND next_attempt_at > ?3");
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, channel).bind(2, recipient).bind(3, now);
+    auto found = stmt->step();
+    if (!found) return std::move(found).error();
+    if (!*found || stmt->column_is_null(0)) return std::optional<TimePoint>{};
+    return std::optional<TimePoint>(stmt->column_time(0));
+}
+
 Result<std::optional<OutboxRow>> OutboxRepository::find(std::int64_t id) {
     auto stmt = m_db->prepare(select_rows("WHERE id = ?1"));
     if (!stmt) return std::move(stmt).error();

@@ -38,6 +38,34 @@ struct Harness {
 
 }  // namespace
 
+// Under overload thousands of checks skip a slot each minute: the log gets
+// the first skip at once, then one summary per period, never a line a tick.
+TEST(SkipDigest, FirstSkipAtOnceThenOneSummaryPerPeriod) {
+    using tocsin::app::SkipDigest;
+    SkipDigest d(60s);
+    const SkipDigest::Time t0{std::chrono::hours(1)};
+    EXPECT_FALSE(d.next_flush().has_value());
+    EXPECT_TRUE(d.note("target/a", t0));
+    EXPECT_FALSE(d.note("target/b", t0 + 1s));
+    EXPECT_FALSE(d.note("target/b", t0 + 2s));
+    for (int i = 0; i < 5; ++i) EXPECT_FALSE(d.note("target/c" + std::to_string(i), t0 + 3s));
+    EXPECT_EQ(d.next_flush(), t0 + 60s);
+    EXPECT_FALSE(d.flush(t0 + 59s).has_value());
+    auto s = d.flush(t0 + 60s);
+    ASSERT_TRUE(s.has_value());
+    EXPECT_EQ(s->ticks, 7u);
+    EXPECT_EQ(s->checks, 6u);
+    EXPECT_EQ(s->examples, (std::vector<std::string>{"target/b", "target/c0", "target/c1"}));
+    EXPECT_FALSE(d.next_flush().has_value());
+    // Within the period after a summary: summed up again.
+    EXPECT_FALSE(d.note("target/a", t0 + 61s));
+    EXPECT_EQ(d.next_flush(), t0 + 120s);
+    ASSERT_TRUE(d.flush(t0 + 120s).has_value());
+    // Quiet for a period: the next skip is said at once again.
+    EXPECT_TRUE(d.note("target/z", t0 + 200s));
+    EXPECT_FALSE(d.flush(t0 + 300s).has_value());
+}
+
 TEST(CheckScheduler, BoundsConcurrencyAndSkipsBusyChecks) {
     Harness h;
     std::vector<ScheduledCheck> checks;

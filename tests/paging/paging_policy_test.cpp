@@ -698,5 +698,22 @@ TEST(PagingPolicy, AShortP1OwesNoPostmortem) {
     EXPECT_FALSE(sim.state.postmortem_due.has_value());
 }
 
+// tocsin's notices about itself (a failing state directory) go where the
+// tier's first page would: the level's on-call people on the tier's
+// channels, without an incident or the outbox.
+TEST(PagingPolicy, FirstLevelNamesWhoTheTiersFirstPageWouldReach) {
+    config::Config c = base_config();
+    const auto d = make_policy(c).first_level("P1", k_monday_10);
+    ASSERT_EQ(d.size(), 2u);
+    EXPECT_EQ(d[0], (Destination{"alice", "telegram", "1001"}));
+    EXPECT_EQ(d[1], (Destination{"alice", "email", "alice@example.org"}));
+    // Only the channels the daemon runs.
+    EXPECT_EQ(make_policy(c, {"email"}).first_level("P1", k_monday_10),
+              (std::vector<Destination>{{"alice", "email", "alice@example.org"}}));
+    // Nobody on call at the first level: nobody.
+    tier(c, "P2").escalation.front().schedules = {};
+    EXPECT_TRUE(make_policy(c).first_level("P2", k_monday_10).empty());
+}
+
 }  // namespace
 }  // namespace tocsin::paging

@@ -4,7 +4,14 @@
 //   sent       → mark_sent (with the channel's id, for threading)
 //   retry      → schedule_retry after an exponential backoff with full jitter
 //                (at least the channel's retry_after), until max_attempts;
-//                then failed
+//                then failed. When other pages to the same channel and
+//                recipient already wait for a retry, the row joins their
+//                round (the earliest such time, never before retry_after)
+//                instead: a recipient's backlog comes due together and
+//                goes oldest first, or as one digest, once the channel
+//                works again (a new page is still tried at once: it may
+//                arrive before that backlog). A retry_after also holds back
+//                every other page to that recipient until it passed.
 //   permanent  → failed at once
 //   failed     → the fallback resolver may name the person's other channel:
 //                the same notification is queued there once, under a
@@ -211,6 +218,15 @@ public:
     // 'sending' and are recovered at the next start). Call on the
     // io_context's thread.
     void stop();
+
+    // Hands `notification` to `to`'s channel at once, outside the outbox:
+    // nothing is read from or written to SQLite, no rate limit, retry or
+    // fallback applies (the caller does its own). For tocsin's notices about
+    // its own storage, which must go out when the database takes no row.
+    // `done` runs once, on the io_context (or before this returns, for an
+    // unknown channel); never after the dispatcher is destroyed.
+    void send_direct(const Destination& to, const Notification& notification,
+                     std::function<void(DeliveryResult)> done);
 
     // One step, without timers: claims due rows and starts their deliveries
     // (a channel may finish one before deliver() returns). Tests call this

@@ -142,6 +142,12 @@ public:
 
     const std::set<std::string>& channels() const;
 
+    // Where a page of `tier`'s first escalation level goes at `now`: each
+    // person on call at that level, on each of the tier's channels the
+    // daemon runs (quiet hours and failing channels as for any page). For
+    // tocsin's notices about itself that cannot go through the outbox.
+    std::vector<Destination> first_level(const std::string& tier, TimePoint now) const;
+
     // Channels that have been failing (the paging path is monitored): a page
     // that would use one also goes, at once, through the person's other
     // configured channels, while the failing one keeps trying (its first

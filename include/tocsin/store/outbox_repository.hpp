@@ -188,6 +188,14 @@ public:
     // incident's pages to one person in order with it.
     Result<std::optional<TimePoint>> earlier_pending(const OutboxRow& row);
 
+    // The earliest next_attempt_at after `now` of the pending rows for this
+    // channel and recipient that failed before (attempts > 0): the retry
+    // round a failing row joins, so that the pages waiting for one person
+    // come due together and go in the order they were queued
+    // (notify/dispatcher.hpp). nullopt when none waits.
+    Result<std::optional<TimePoint>> retry_round(std::string_view channel, std::string_view recipient,
+                                                 TimePoint now);
+
     Result<std::optional<OutboxRow>> find(std::int64_t id);
     Result<std::optional<OutboxRow>> find_by_key(std::string_view idempotency_key);
     // Every row of an incident, by id.

@@ -218,6 +218,11 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     std::mt19937_64 rng;
     std::map<std::string, ChannelEntry, std::less<>> channels;
     std::map<std::string, TokenBucket, std::less<>> buckets;
+    // channel '\0' recipient -> no delivery there before this: a retry_after
+    // holds back every page to the recipient, not only the one that got it.
+    // Found by the channel outage scenario (docs/reliability.md): after a
+    // 429 the pages of other incidents went to the chat at once.
+    std::map<std::string, TimePoint, std::less<>> holds;
     std::set<std::int64_t> in_flight_rows;               // the rows of the deliveries in flight
     std::size_t deliveries = 0;                          // deliveries in flight (a digest is one)
     std::set<std::pair<std::string, std::string>> busy;  // (channel, recipient) with a delivery in flight
@@ -249,6 +254,14 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
             applicable.push_back(&bucket("group|" + who, *limits.per_group, now));
         }
         TimePoint ready = now;
+        // The channel asked this recipient to wait (Telegram 429 retry_after).
+        if (auto hold = holds.find(who); hold != holds.end()) {
+            if (hold->second > now) {
+                ready = hold->second;
+            } else {
+                holds.erase(hold);
+            }
+        }
         for (TokenBucket* b : applicable) ready = std::max(ready, b->available_at(now));
         if (ready > now) return ready;
         for (TokenBucket* b : applicable) (void)b->try_take(now);
@@ -286,6 +299,23 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
             if (attempts > 0) {
                 const Duration delay = retry_delay(options.retry, attempts, unit(), result.retry_after);
                 retry_at = store::from_unix_millis(store::to_unix_millis(now + delay));
+                // Retry rounds: when other pages for this recipient already
+                // wait for a retry, this one joins their round instead of
+                // drawing its own time, so the recipient's backlog comes due
+                // together and goes oldest first (or as one digest) once the
+                // channel works again. Found by the channel outage scenario
+                // (docs/reliability.md): with a time per row, a backlog of
+                // ten minutes arrived shuffled by the jitter.
+                auto round = repo.retry_round(rows.front().channel, rows.front().recipient, now);
+                if (!round) return storage_failed("finding the retry round of " + what, round.error());
+                if (*round) {
+                    TimePoint joined = **round;
+                    if (result.retry_after) {
+                        const TimePoint allowed{std::chrono::ceil<std::chrono::milliseconds>(now + *result.retry_after)};
+                        joined = std::max(joined, allowed);
+                    }
+                    retry_at = joined;
+                }
             }
         }
 
@@ -464,6 +494,11 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Impl> {
     // A delivery (of one row or a digest) finished.
     void finished(const std::vector<OutboxRow>& rows, DeliveryResult result) {
         for (const OutboxRow& row : rows) in_flight_rows.erase(row.id);
+        if (!rows.empty() && result.outcome == DeliveryOutcome::retry && result.retry_after) {
+            const TimePoint until{std::chrono::ceil<std::chrono::milliseconds>(clock.now() + *result.retry_after)};
+            TimePoint& hold = holds[rows.front().channel + '\0' + rows.front().recipient];
+            hold = std::max(hold, until);
+        }
         if (!rows.empty()) busy.erase({rows.front().channel, rows.front().recipient});
         if (deliveries > 0) --deliveries;
         if (!flush_unrecorded() || !record(rows, result)) unrecorded.push_back(Unrecorded{rows, std::move(result)});
@@ -821,6 +856,24 @@ void Dispatcher::poke() {
 void Dispatcher::stop() {
     m_impl->stopped = true;
     m_impl->timer.cancel();
+}
+
+void Dispatcher::send_direct(const Destination& to, const Notification& notification,
+                             std::function<void(DeliveryResult)> done) {
+    auto it = m_impl->channels.find(to.channel);
+    if (it == m_impl->channels.end()) {
+        done(DeliveryResult{DeliveryOutcome::permanent, "no channel named " + to.channel, std::nullopt, {}});
+        return;
+    }
+    // Once, and never after the dispatcher (and its channels) went away.
+    auto once = std::make_shared<bool>(false);
+    it->second.channel->deliver(
+        to.recipient, notification,
+        [weak = std::weak_ptr<Impl>(m_impl), once, done = std::move(done)](DeliveryResult result) {
+            if (*once || weak.expired()) return;
+            *once = true;
+            done(std::move(result));
+        });
 }
 
 RunReport Dispatcher::run_due(TimePoint now) { return m_impl->run_due(now); }

@@ -90,9 +90,9 @@ SmtpCapabilities SmtpCapabilities::from_ehlo(const SmtpReply& reply) {
         if (w.empty()) continue;
         std::string keyword = upper(w[0]);
         std::vector<std::string> params(w.begin() + 1, w.end());
-        // Old servers write "AUTH=LOGIN PLAIN".
+        // Old servers write "AUTH=LOGIN PLAIN" ("AUTH=" alone names none).
         if (keyword.rfind("AUTH=", 0) == 0) {
-            params.insert(params.begin(), keyword.substr(5));
+            if (keyword.size() > 5) params.insert(params.begin(), keyword.substr(5));
             keyword = "AUTH";
         }
         if (keyword == "STARTTLS") {

@@ -665,6 +665,38 @@ TEST_F(DispatcherTest, AnOutcomeThatCannotBeWrittenIsKeptAndWrittenLater) {
     EXPECT_EQ(reports.size(), 1u);
 }
 
+// tocsin's notices about its own storage: straight to the channel, with
+// the database locked by someone else (as good as full for a writer), and
+// nothing in the outbox afterwards.
+TEST_F(DispatcherTest, SendDirectBypassesTheOutbox) {
+    make();
+    store::Database other = store::Database::open(m_dir.file("tocsin.db"), 5000ms);
+    auto lock = store::Transaction::begin(other);
+    ASSERT_TRUE(lock.ok());
+    Notification n;
+    n.idempotency_key = "storage/1/failing";
+    n.subject = "tocsin: state storage failing";
+    n.text = "details\n";
+    std::vector<DeliveryResult> results;
+    dispatcher->send_direct(Destination{"telegram", "1001"}, n, [&](DeliveryResult r) { results.push_back(r); });
+    ASSERT_EQ(telegram->deliveries.size(), 1u);
+    EXPECT_EQ(telegram->deliveries[0].recipient, "1001");
+    EXPECT_EQ(telegram->deliveries[0].notification.subject, "tocsin: state storage failing");
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_EQ(results[0].outcome, DeliveryOutcome::sent);
+    // A scripted failure comes back as it is: retrying is the caller's call.
+    email->script.push_back(FakeChannel::retry("421 try later"));
+    dispatcher->send_direct(Destination{"email", "alice@example.org"}, n, [&](DeliveryResult r) { results.push_back(r); });
+    ASSERT_EQ(results.size(), 2u);
+    EXPECT_EQ(results[1].outcome, DeliveryOutcome::retry);
+    dispatcher->send_direct(Destination{"pager", "x"}, n, [&](DeliveryResult r) { results.push_back(r); });
+    ASSERT_EQ(results.size(), 3u);
+    EXPECT_EQ(results[2].outcome, DeliveryOutcome::permanent);
+    ASSERT_TRUE(lock->commit().ok());
+    EXPECT_EQ(db().query_int64("SELECT count(*) FROM outbox").value(), 0);
+    EXPECT_EQ(dispatcher->counters().attempts, 0u);
+}
+
 TEST_F(DispatcherTest, PokeDeliversWithoutWaitingForTheTimer) {
     make();
     ASSERT_TRUE(dispatcher->start().ok());

@@ -112,6 +112,15 @@ TEST(SmtpCapabilities, FromEhlo) {
     EXPECT_FALSE(SmtpCapabilities::from_ehlo(SmtpReply{250, {"x", "SIZE 99999999999999999999999"}}).size.has_value());
 }
 
+// Found by tests/fuzz/smtp_reply_fuzz (corpus/smtp_reply/auth_equals_empty):
+// "AUTH=" with nothing after the '=' advertised an empty mechanism.
+TEST(SmtpCapabilities, BareAuthEqualsNamesNoMechanism) {
+    EXPECT_TRUE(SmtpCapabilities::from_ehlo(SmtpReply{250, {"x", "AUTH="}}).auth.empty());
+    auto c = SmtpCapabilities::from_ehlo(SmtpReply{250, {"x", "AUTH= login", "auth=PLAIN"}});
+    EXPECT_THAT(c.auth, ElementsAre("LOGIN", "PLAIN"));
+    EXPECT_FALSE(c.has_auth(""));
+}
+
 TEST(SmtpData, DotStuffingAndLineEnds) {
     EXPECT_EQ(prepare_data(""), ".\r\n");
     EXPECT_EQ(prepare_data("a\r\n"), "a\r\n.\r\n");
