@@ -44,17 +44,7 @@ class RawServer {
 public:
     using Serve = std::function<void(int fd, const std::atomic<bool>& stopping)>;
     explicit RawServer(Serve serve) : m_serve(std::move(serve)) {
-        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        int one = 1;
-        ::setsockopt(m_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(m_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-        ::listen(m_fd, 64);
-        socklen_t len = sizeof addr;
-        ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&addr), &len);
-        m_port = ntohs(addr.sin_port);
+        m_fd = tocsin::reliability::listen_loopback(0, 64, m_port);
         m_accept = std::thread([this] {
             for (;;) {
                 const int c = ::accept(m_fd, nullptr, nullptr);

@@ -119,26 +119,9 @@ TEST(KillStorm, EveryIncidentReachesEveryChannelThroughSigkills) {
     Aiosmtpd smtp;
     FakeTelegram tg(k_bot_token);
     dir.write("bot-token", k_bot_token + "\n", 0600);
-    std::string config;
-    for (int t = 0; t < targets; ++t) {
-        config += "\n[[target]]\nname = \"t" + std::to_string(t) + "\"\nurl = \"" +
-                  service.url("/t" + std::to_string(t)) + "\"\ninterval = \"1s\"\ntimeout = \"1s\"\n";
-    }
-    config +=
-        "\n[[rule]]\nname = \"SvcDown\"\nexpr = 'probe_success == 0'\nfor = \"1s\"\nseverity = \"P1\"\n"
-        "title = 'svc {{ $labels.target }} down'\n"
-        "\n[severity.P1]\nrank = 0\nauto_resolve_after = \"1h\"\nack_within = \"1h\"\n"
-        "channels = [\"telegram\", \"email\"]\n"
-        "\n[severity.P2]\nrank = 1\n"
-        "\n[incidents]\ndefault_severity = \"P2\"\nsecurity_severity = \"P1\"\ngroup_by = [\"alertname\", \"target\"]\n"
-        "\n[[person]]\nname = \"alice\"\nemail = \"alice@example.org\"\ntelegram_chat_id = 1001\n"
-        "\n[[schedule]]\nname = \"primary\"\n[[schedule.layer]]\npeople = [\"alice\"]\nstart = \"2026-01-05 09:00\"\n"
-        "\n[channel.email]\nhost = \"127.0.0.1\"\nport = " +
-        std::to_string(smtp.port()) +
-        "\nsecurity = \"none\"\ninsecure_local_relay = true\nfrom = \"tocsin@example.org\"\n"
-        "\n[channel.telegram]\napi_url = \"" +
-        tg.api_url() + "\"\nbot_token_file = \"" + dir.file("bot-token") + "\"\npoll_timeout = \"1s\"\n" +
-        "\n[paging]\nretry_base = \"200ms\"\nretry_cap = \"1s\"\n";
+    std::string config = tocsin::reliability::flapping_targets_config(
+        targets, [&](int t) { return service.url("/t" + std::to_string(t)); }, smtp.port(), tg.api_url(),
+        dir.file("bot-token"));
     DaemonProcess daemon(dir, config);
     ASSERT_NO_FATAL_FAILURE(daemon.start());
 

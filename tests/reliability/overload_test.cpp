@@ -49,17 +49,7 @@ constexpr const char* k_stress_ng = "/usr/bin/stress-ng";
 class LoopbackFarm {
 public:
     LoopbackFarm() {
-        m_listen = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        int one = 1;
-        ::setsockopt(m_listen, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(m_listen, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-        ::listen(m_listen, 4096);
-        socklen_t len = sizeof addr;
-        ::getsockname(m_listen, reinterpret_cast<sockaddr*>(&addr), &len);
-        m_port = ntohs(addr.sin_port);
+        m_listen = tocsin::reliability::listen_loopback(SOCK_NONBLOCK | SOCK_CLOEXEC, 4096, m_port);
         m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
         m_wake = eventfd_like();
         add(m_listen);

@@ -3,9 +3,14 @@
 // switch, and read-only looks at the daemon's database.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -74,6 +79,53 @@ inline double metric(const std::string& page, const std::string& series) {
         at = after;
     }
     return -1;
+}
+
+// A TCP socket listening on 127.0.0.1 at a free port (`port` set), for the
+// tests' hand-written servers; `flags` are socket(2) type flags.
+inline int listen_loopback(int flags, int backlog, int& port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | flags, 0);
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(fd, backlog);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    port = ntohs(addr.sin_port);
+    return fd;
+}
+
+// The paging scenarios' shared configuration: `targets` probed every second
+// at url_of(t), a rule over all of them (one P1 incident per target, paged
+// to alice on Telegram and email), the given SMTP port and Bot API, and a
+// [paging] section with short retries plus `paging_extra` lines.
+inline std::string flapping_targets_config(int targets, const std::function<std::string(int)>& url_of, int smtp_port,
+                                           const std::string& telegram_api_url, const std::string& bot_token_file,
+                                           const std::string& paging_extra = "") {
+    std::string config;
+    for (int t = 0; t < targets; ++t) {
+        config += "\n[[target]]\nname = \"t" + std::to_string(t) + "\"\nurl = \"" + url_of(t) +
+                  "\"\ninterval = \"1s\"\ntimeout = \"1s\"\n";
+    }
+    config +=
+        "\n[[rule]]\nname = \"SvcDown\"\nexpr = 'probe_success == 0'\nfor = \"1s\"\nseverity = \"P1\"\n"
+        "title = 'svc {{ $labels.target }} down'\n"
+        "\n[severity.P1]\nrank = 0\nauto_resolve_after = \"1h\"\nack_within = \"1h\"\n"
+        "channels = [\"telegram\", \"email\"]\n"
+        "\n[severity.P2]\nrank = 1\n"
+        "\n[incidents]\ndefault_severity = \"P2\"\nsecurity_severity = \"P1\"\ngroup_by = [\"alertname\", \"target\"]\n"
+        "\n[[person]]\nname = \"alice\"\nemail = \"alice@example.org\"\ntelegram_chat_id = 1001\n"
+        "\n[[schedule]]\nname = \"primary\"\n[[schedule.layer]]\npeople = [\"alice\"]\nstart = \"2026-01-05 09:00\"\n"
+        "\n[channel.email]\nhost = \"127.0.0.1\"\nport = " +
+        std::to_string(smtp_port) +
+        "\nsecurity = \"none\"\ninsecure_local_relay = true\nfrom = \"tocsin@example.org\"\n"
+        "\n[channel.telegram]\napi_url = \"" +
+        telegram_api_url + "\"\nbot_token_file = \"" + bot_token_file + "\"\npoll_timeout = \"1s\"\n" +
+        "\n[paging]\nretry_base = \"200ms\"\nretry_cap = \"1s\"\n" + paging_extra;
+    return config;
 }
 
 }  // namespace tocsin::reliability
