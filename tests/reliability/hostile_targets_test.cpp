@@ -118,15 +118,6 @@ std::string gzip_zeros(std::size_t zeros) {
     return out;
 }
 
-// VmRSS of a process in KiB (0 when it is gone).
-long rss_kib(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    }
-    return 0;
-}
 
 }  // namespace
 
@@ -214,7 +205,7 @@ TEST(HostileTargets, LimitsHoldAndTheHealthyTargetIsProbedOnTime) {
     int unhealthy = 0;
     // Sampling the daemon once a second for the phase: a measurement, not a wait for a rule.
     while (std::chrono::steady_clock::now() - started < phase) {
-        max_rss = std::max(max_rss, rss_kib(pid));
+        max_rss = std::max(max_rss, tocsin::reliability::rss_kib(pid));
         unhealthy += tocsin::test::http_get(daemon.port(), "/healthz").status != 200;
         std::this_thread::sleep_for(1s);
     }
@@ -222,7 +213,7 @@ TEST(HostileTargets, LimitsHoldAndTheHealthyTargetIsProbedOnTime) {
     const std::size_t probes = healthy.requests() - probes_before;
     const std::string metrics = tocsin::test::http_get(daemon.port(), "/metrics").body;
 
-    EXPECT_GT(rss_kib(pid), 0) << "tocsin died\n" << read_file(daemon.log());
+    EXPECT_GT(tocsin::reliability::rss_kib(pid), 0) << "tocsin died\n" << read_file(daemon.log());
     EXPECT_LT(max_rss, k_rss_bound_kib) << "RSS peaked at " << max_rss << " KiB";
     EXPECT_EQ(unhealthy, 0) << "/healthz failed during the phase";
     // The healthy target (1 s interval) kept its pace: at least every other slot.

@@ -139,15 +139,6 @@ private:
     std::thread m_thread;
 };
 
-// VmRSS of a process in KiB (0 when it is gone).
-long rss_kib(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    }
-    return 0;
-}
 
 // CPU seconds (user + system) a process has used so far.
 double cpu_seconds(pid_t pid) {
@@ -297,7 +288,7 @@ TEST(Overload, ThousandsOfTargetsUnderStressNgKeepTheWatchdogFedAndMemoryFlat) {
     bool stressed = true;
     while (std::chrono::steady_clock::now() - window_start < window) {
         const double at = std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start).count();
-        rss.emplace_back(at, rss_kib(pid));
+        rss.emplace_back(at, tocsin::reliability::rss_kib(pid));
         if (stressed && std::chrono::steady_clock::now() - window_start >= stress) {
             stress_ng->signal(SIGTERM);  // stress-ng stops its workers on SIGTERM
             EXPECT_TRUE(stress_ng->wait(20s).has_value());

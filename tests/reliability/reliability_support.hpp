@@ -6,10 +6,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <random>
 #include <string>
@@ -79,6 +81,16 @@ inline double metric(const std::string& page, const std::string& series) {
         at = after;
     }
     return -1;
+}
+
+// VmRSS of a process in KiB (0 when it is gone).
+inline long rss_kib(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return 0;
 }
 
 // A TCP socket listening on 127.0.0.1 at a free port (`port` set), for the
