@@ -3,17 +3,27 @@
 exactly 100,000 samples: counters, gauges and histograms with the label
 shapes of real services (service, handler, method, code, namespace, pod, ...).
 
+--scale S writes the same families with the same label names at S times the
+size (S = 0.1: 10,000 samples; S = 10: 1,000,000). Below 1 every family keeps
+its first S-th of label sets (so its first services, instances, namespaces
+whole, not a thinned copy of each); above 1 every family is repeated S times,
+copy r renaming the entity a series belongs to (service "X" becomes "X-r",
+namespace "N" becomes "N-r", instance "10.a.b.c" becomes "(10+r).a.b.c"), so a
+selector for one service, handler or instance picks the same number of series
+at every scale. Scale 1 is byte-identical to the page before --scale existed.
+
 Several variants are written (page.0.txt, page.1.txt, ...): same series, but
 counters and histogram buckets grow and gauges move from one variant to the
 next, so a scraper that sees a different variant at every scrape ingests
 changing values, as it would from a live target (identical values would
 compress to almost nothing in both tocsin's and Prometheus' chunks).
 
-Usage: gen_page.py OUT_DIR [--variants 3]
+Usage: gen_page.py OUT_DIR [--variants 3] [--scale 1]
 """
 import argparse
 import os
 import random
+import re
 
 SERVICES = [f"{a}-{b}" for a in ("checkout", "cart", "search", "auth", "billing", "catalog", "orders", "ledger",
                                    "profile", "payments")
@@ -48,6 +58,45 @@ class Family:
     def __init__(self, name, kind, help_text):
         self.name, self.kind, self.help = name, kind, help_text
         self.series = []  # label strings (without braces)
+
+
+# The label that names the entity a series belongs to, per family: copies of
+# a family (--scale above 1) rename it.
+ENTITY = {"node_network_receive_bytes_total": "instance", "kube_pod_container_resource_requests": "namespace"}
+SERVICE_RE = re.compile(r'(^|,)service="([^"]*)"')
+NAMESPACE_RE = re.compile(r'^namespace="([^"]*)"')
+INSTANCE_RE = re.compile(r'^instance="10\.')
+
+
+def rename(fam, lbl, r):
+    """Label string LBL of family FAM in copy R (R >= 1)."""
+    what = ENTITY.get(fam.name, "service")
+    if what == "service":
+        out, n = SERVICE_RE.subn(lambda m: f'{m.group(1)}service="{m.group(2)}-{r}"', lbl, count=1)
+    elif what == "namespace":
+        out, n = NAMESPACE_RE.subn(lambda m: f'namespace="{m.group(1)}-{r}"', lbl, count=1)
+    else:
+        out, n = INSTANCE_RE.subn(f'instance="{10 + r}.', lbl, count=1)
+    assert n == 1, (fam.name, lbl)
+    return out
+
+
+def scale_families(fams, scale):
+    """The families at SCALE times their size (see the module's docstring)."""
+    if scale == 1:
+        return fams
+    for f in fams:
+        if scale < 1:
+            n = len(f.series) * scale
+            assert abs(n - round(n)) < 1e-6, (f.name, scale)
+            f.series = f.series[:round(n)]
+        else:
+            assert scale == int(scale), "scales above 1 must be whole"
+            base = f.series
+            f.series = list(base)
+            for r in range(1, int(scale)):
+                f.series += [rename(f, lbl, r) for lbl in base]
+    return fams
 
 
 def build_families():
@@ -124,58 +173,69 @@ def write_variant(path, fams, variant):
     move = random.Random(1000 + variant)  # gauges wander differently in each variant
     out = []
     samples = 0
-    for f in fams:
-        out.append(f"# HELP {f.name} {f.help}\n# TYPE {f.name} {f.kind}\n")
-        if f.kind == "histogram":
-            les = LE_HTTP if f.name.startswith("http_") else LE_SIZE
-            for lbl in f.series:
-                cum = 0
-                total = 0.0
-                for le in les:
-                    if le != "+Inf":
-                        b0, rate = base.randint(0, 5000), base.randint(0, 40)
-                        cum += b0 + variant * rate
-                    out.append(f'{f.name}_bucket{{{lbl},le="{le}"}} {cum}\n')
-                total = cum * (0.05 + base.random() * 0.2) + variant * 1.7
-                out.append(f"{f.name}_sum{{{lbl}}} {fmt(total)}\n")
-                out.append(f"{f.name}_count{{{lbl}}} {cum}\n")
-                samples += len(les) + 2
-        elif f.kind == "counter":
-            for lbl in f.series:
-                b0, rate = base.randint(0, 10**9), base.randint(0, 5000)
-                out.append(f"{f.name}{{{lbl}}} {b0 + variant * rate}\n")
-                samples += 1
-        else:
-            for lbl in f.series:
-                b0 = base.random()
-                if f.name.startswith("kube_"):
-                    v = round(b0 * 4, 3) if 'resource="cpu"' in lbl else float(int(b0 * 8 * 2**30))
-                    v = v if move.random() < 0.9 else v * 2
-                elif f.name == "queue_depth":
-                    v = float(int(b0 * 1000 * move.random()))
-                else:
-                    v = float(int((b0 * 2 + move.random()) * 2**28))
-                out.append(f"{f.name}{{{lbl}}} {fmt(v)}\n")
-                samples += 1
-    data = "".join(out).encode()
+    size = 0
     tmp = path + ".tmp"
     with open(tmp, "wb") as fh:
-        fh.write(data)
+        def flush(limit):  # large buffered writes: a 1M-sample page is about 125 MB
+            nonlocal size
+            if len(out) >= limit:
+                size += fh.write("".join(out).encode())
+                out.clear()
+
+        for f in fams:
+            out.append(f"# HELP {f.name} {f.help}\n# TYPE {f.name} {f.kind}\n")
+            if f.kind == "histogram":
+                les = LE_HTTP if f.name.startswith("http_") else LE_SIZE
+                for lbl in f.series:
+                    cum = 0
+                    total = 0.0
+                    for le in les:
+                        if le != "+Inf":
+                            b0, rate = base.randint(0, 5000), base.randint(0, 40)
+                            cum += b0 + variant * rate
+                        out.append(f'{f.name}_bucket{{{lbl},le="{le}"}} {cum}\n')
+                    total = cum * (0.05 + base.random() * 0.2) + variant * 1.7
+                    out.append(f"{f.name}_sum{{{lbl}}} {fmt(total)}\n")
+                    out.append(f"{f.name}_count{{{lbl}}} {cum}\n")
+                    samples += len(les) + 2
+                    flush(65536)
+            elif f.kind == "counter":
+                for lbl in f.series:
+                    b0, rate = base.randint(0, 10**9), base.randint(0, 5000)
+                    out.append(f"{f.name}{{{lbl}}} {b0 + variant * rate}\n")
+                    samples += 1
+                    flush(65536)
+            else:
+                for lbl in f.series:
+                    b0 = base.random()
+                    if f.name.startswith("kube_"):
+                        v = round(b0 * 4, 3) if 'resource="cpu"' in lbl else float(int(b0 * 8 * 2**30))
+                        v = v if move.random() < 0.9 else v * 2
+                    elif f.name == "queue_depth":
+                        v = float(int(b0 * 1000 * move.random()))
+                    else:
+                        v = float(int((b0 * 2 + move.random()) * 2**28))
+                    out.append(f"{f.name}{{{lbl}}} {fmt(v)}\n")
+                    samples += 1
+                    flush(65536)
+        flush(0)
     os.replace(tmp, path)
-    return samples, len(data)
+    return samples, size
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out_dir")
     ap.add_argument("--variants", type=int, default=3)
+    ap.add_argument("--scale", type=float, default=1.0, help="0.1 (10k samples), 1 (100k), 10 (1M), ...")
     a = ap.parse_args()
-    fams = build_families()
+    fams = scale_families(build_families(), a.scale)
     for f in fams:
         assert len(set(f.series)) == len(f.series), f.name
+    os.makedirs(a.out_dir, exist_ok=True)
     for v in range(a.variants):
         samples, size = write_variant(os.path.join(a.out_dir, f"page.{v}.txt"), fams, v)
-        assert samples == 100_000, samples
+        assert samples == round(100_000 * a.scale), samples
     print(f"{samples} samples, {size} bytes per page, {a.variants} variants")
 
 

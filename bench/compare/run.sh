@@ -2,18 +2,23 @@
 # End-to-end comparison of tocsin against the Prometheus stack, measured in
 # the same run (see docs/benchmarks.md, "End-to-end comparisons").
 #
-#   bash bench/compare/run.sh [--quick] [--write-docs] [--results FILE] [--keep] [--only KIND] [--latency]
+#   bash bench/compare/run.sh [--quick] [--write-docs] [--results FILE] [--keep] [--only KIND] [--sizes LIST] [--latency]
 #
-#   --quick        smoke variant: scrape + 1k targets, 2 warm-up and 3 measured intervals (~5 min)
-#   --write-docs   (re)write the "End-to-end comparisons" section of docs/benchmarks.md
+#   full (default) scrape-10k (100 rules), scrape-100k (1k rules), scrape-1m (10k rules), then
+#                  probe-1k, probe-5k, probe-10k (~15 min)
+#   --quick        smoke variant: scrape-10k and scrape-100k with their rules, probe-1k;
+#                  3 measured intervals each (~5 min)
+#   --write-docs   (re)write the "End-to-end comparisons" section of docs/benchmarks.md and
+#                  docs/benchmarks-scaling.png
 #   --results FILE also keep the JSON lines in FILE
 #   --keep         keep the temp dir (configs, logs) for inspection
 #   --only KIND    run only the scrape or only the probe scenarios (not with --write-docs)
+#   --sizes LIST   scrape sizes to run, e.g. 1m or 10k,100k (not with --write-docs)
 #   --latency      then run latency.sh too (detection-to-page latency, ~4 min more; with
 #                  --write-docs it also rewrites its section, with --results FILE it keeps
 #                  FILE's name with .latency.jsonl)
 #
-# Installs prometheus, prometheus-blackbox-exporter and nginx-light with
+# Installs prometheus, prometheus-blackbox-exporter, nginx-light and gnuplot-nox with
 # apt-get when missing (their services are neither enabled nor started),
 # builds tocsin in Release, and runs every process itself, on loopback, from a
 # temp dir, one system at a time. Every process it starts is stopped by PID,
@@ -27,6 +32,7 @@ WRITE_DOCS=0
 KEEP=0
 RESULTS_COPY=""
 ONLY=""
+SIZES=""
 LATENCY=0
 while (($#)); do
     case "$1" in
@@ -34,6 +40,7 @@ while (($#)); do
         --write-docs) WRITE_DOCS=1 ;;
         --keep) KEEP=1 ;;
         --only) ONLY=$2; shift ;;
+        --sizes) SIZES=$2; shift ;;
         --latency) LATENCY=1 ;;
         --results) RESULTS_COPY=$(realpath -m "$2"); shift ;;
         -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
@@ -42,19 +49,40 @@ while (($#)); do
     shift
 done
 if [[ -n $ONLY && $ONLY != scrape && $ONLY != probe ]]; then echo "--only takes scrape or probe" >&2; exit 64; fi
-if [[ -n $ONLY ]] && ((WRITE_DOCS)); then echo "--write-docs needs every scenario; drop --only" >&2; exit 64; fi
+if [[ -n $ONLY || -n $SIZES ]] && ((WRITE_DOCS)); then
+    echo "--write-docs needs every scenario; drop --only and --sizes" >&2; exit 64
+fi
 
 INTERVAL=10          # seconds, probes and scrapes alike
 TIMEOUT=5            # seconds
 MAX_CONCURRENT=1024  # tocsin [daemon] max_concurrent_checks
 TARGET_PORTS_N=8     # nginx ports the probe targets are spread over
-# A scrape costs tocsin little CPU; its window is longer so that the
-# kernel's 10 ms accounting ticks stay a small part of the figure.
+# Scrape scenarios: SIZE:SCALE:RULES:WARMUP_SCRAPES (gen_page.py --scale,
+# rules = samples / 100). CPU is read in nanoseconds (schedstat), so a window
+# of whole scrapes need not be long. A scrape window starts in the middle of
+# the gap after WARMUP_SCRAPES successful scrapes: the first creates the
+# series; at 1M two, as Prometheus' first scrape of a million series takes
+# 15-20 s here and its garbage would land in the window. A probe window
+# starts after WARMUP intervals (every target probed once).
 if ((QUICK)); then
-    WARMUP=2; INTERVALS=3; SCRAPE_INTERVALS=6; PROBE_SCENARIOS=(1000); MODE=quick
+    WARMUP=1; INTERVALS=3; SCRAPE_SCENARIOS=(10k:0.1:100:1 100k:1:1000:1); PROBE_SCENARIOS=(1000); MODE=quick
 else
-    WARMUP=2; INTERVALS=6; SCRAPE_INTERVALS=18; PROBE_SCENARIOS=(1000 5000 10000); MODE=full
+    WARMUP=1; INTERVALS=6; SCRAPE_SCENARIOS=(10k:0.1:100:1 100k:1:1000:1 1m:10:10000:2)
+    PROBE_SCENARIOS=(1000 5000 10000); MODE=full
 fi
+if [[ -n $SIZES ]]; then
+    keep=()
+    for sc in "${SCRAPE_SCENARIOS[@]}" 1m:10:10000:2; do
+        [[ ,$SIZES, == *",${sc%%:*},"* && " ${keep[*]-} " != *" $sc "* ]] && keep+=("$sc")
+    done
+    ((${#keep[@]})) || { echo "--sizes takes 10k, 100k, 1m" >&2; exit 64; }
+    SCRAPE_SCENARIOS=("${keep[@]}")
+fi
+SCRAPE_INTERVALS=$INTERVALS
+# The 1M-sample page: with Prometheus' slow first scrape its warm-up alone is
+# a minute; its window is shorter to keep the run under 15 minutes: 3 scrapes.
+SCRAPE_1M_INTERVALS=3
+SCRAPE_WARMUP_TIMEOUT=150  # seconds to wait for the 2 successful scrapes before failing
 export PYTHONDONTWRITEBYTECODE=1
 PY=(python3 -B)
 START_TIME=$(date +%s)
@@ -64,11 +92,11 @@ log() { echo "[run.sh $(date +%H:%M:%S)] $*" >&2; }
 # ------------------------------------------------------------ packages
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$HERE/lib.sh"  # install_packages, start_bg, stop_pid, cleanup (stops every PID started)
-install_packages prometheus prometheus-blackbox-exporter nginx-light
+install_packages prometheus prometheus-blackbox-exporter nginx-light gnuplot-nox
 PROMETHEUS=/usr/bin/prometheus
 BLACKBOX=/usr/bin/prometheus-blackbox-exporter
 NGINX=/usr/sbin/nginx
-for b in "$PROMETHEUS" "$BLACKBOX" "$NGINX"; do [[ -x $b ]] || { echo "missing $b" >&2; exit 69; }; done
+for b in "$PROMETHEUS" "$BLACKBOX" "$NGINX" /usr/bin/gnuplot; do [[ -x $b ]] || { echo "missing $b" >&2; exit 69; }; done
 
 # ------------------------------------------------------------ tocsin
 log "building tocsin (Release)"
@@ -89,46 +117,62 @@ PROM_PORT=${P[2]}
 BB_PORT=${P[3]}
 TARGET_PORTS=$(IFS=,; echo "${P[*]:4}")
 
-# The page: three variants behind a symlink that advances every half interval.
+# The pages: per size, three variants behind a symlink that advances every
+# half interval; served as /SIZE/metrics. Only in the temp dir.
 WWW=$WORK/www
 mkdir -p "$WWW"
-log "generating the 100k-series page"
-"${PY[@]}" "$HERE/gen_page.py" "$WWW" --variants 3 >&2
-chmod 0755 "$WWW"
-chmod 0644 "$WWW"/page.*.txt
-start_bg "$WORK/rotate.log" "${PY[@]}" "$HERE/measure.py" rotate "$WWW" --period $((INTERVAL / 2)) --variants 3
-for ((i = 0; i < 50; i++)); do [[ -e $WWW/metrics.txt ]] && break; sleep 0.1; done
+sizes=()
+if [[ $ONLY != probe ]]; then
+    for sc in "${SCRAPE_SCENARIOS[@]}"; do
+        IFS=: read -r size scale _ _ <<<"$sc"
+        log "generating the $size-sample page (3 variants)"
+        "${PY[@]}" "$HERE/gen_page.py" "$WWW/$size" --variants 3 --scale "$scale" >&2
+        sizes+=("$size")
+    done
+else
+    "${PY[@]}" "$HERE/gen_page.py" "$WWW/10k" --variants 3 --scale 0.1 >&2  # nginx's readiness check
+    sizes=(10k)
+fi
+chmod -R a+rX "$WWW"
+start_bg "$WORK/rotate.log" "${PY[@]}" "$HERE/measure.py" rotate "$WWW" --period $((INTERVAL / 2)) --variants 3 \
+    --subdirs "$(IFS=,; echo "${sizes[*]}")"
+for ((i = 0; i < 50; i++)); do [[ -e $WWW/${sizes[0]}/metrics.txt ]] && break; sleep 0.1; done
 
 "${PY[@]}" "$HERE/gen_configs.py" nginx --dir "$WORK" --www "$WWW" --page-port "$PAGE_PORT" \
     --target-ports "$TARGET_PORTS" >/dev/null
 start_bg "$WORK/nginx.log" "$NGINX" -p "$WORK" -e "$WORK/nginx-error.log" -c "$WORK/nginx.conf"
 NGINX_PID=$LAST_PID
-"${PY[@]}" "$HERE/measure.py" wait-http "http://127.0.0.1:$PAGE_PORT/metrics" --pid "$NGINX_PID" --timeout 30
+"${PY[@]}" "$HERE/measure.py" wait-http "http://127.0.0.1:$PAGE_PORT/${sizes[0]}/metrics" --pid "$NGINX_PID" --timeout 30
 "${PY[@]}" "$HERE/measure.py" wait-http "http://127.0.0.1:${P[4]}/t/00000" --pid "$NGINX_PID" --timeout 30
-log "nginx (pid $NGINX_PID) serves the page on :$PAGE_PORT and targets on :$TARGET_PORTS"
+log "nginx (pid $NGINX_PID) serves the pages on :$PAGE_PORT (/{$(IFS=,; echo "${sizes[*]}")}/metrics) and targets on :$TARGET_PORTS"
 
 MEASURE=("${PY[@]}" "$HERE/measure.py" run --nginx-pid "$NGINX_PID" --interval "$INTERVAL"
+         --warmup-timeout "$SCRAPE_WARMUP_TIMEOUT"
          --warmup "$WARMUP" --intervals "$INTERVALS" --out "$RESULTS")
 
-intervals_of() { if [[ $1 == scrape ]]; then echo "$SCRAPE_INTERVALS"; else echo "$INTERVALS"; fi; }
-
-run_tocsin() {  # SCENARIO KIND TARGETS
-    local scenario=$1 kind=$2 targets=$3 cfg pid
+run_tocsin() {  # SCENARIO KIND TARGETS [SIZE SCALE RULES INTERVALS WARMUP_SCRAPES]
+    local scenario=$1 kind=$2 targets=$3 size=${4:-} scale=${5:-1} rules=${6:-0} intervals=${7:-$INTERVALS}
+    local warm=${8:-1} cfg pid
     cfg=$("${PY[@]}" "$HERE/gen_configs.py" tocsin --dir "$WORK" --name "$scenario" --scenario "$kind" \
-        --api-port "$API_PORT" --page-port "$PAGE_PORT" --target-ports "$TARGET_PORTS" --targets "$targets" \
+        --api-port "$API_PORT" --page-port "$PAGE_PORT" --page-path "/$size/metrics" --rules "$rules" --scale "$scale" \
+        --target-ports "$TARGET_PORTS" --targets "$targets" \
         --interval "$INTERVAL" --timeout "$TIMEOUT" --max-concurrent "$MAX_CONCURRENT")
+    # Every rule must load: tocsin check parses and checks each expression.
     "$TOCSIN" check --config "$cfg" >/dev/null 2>&1 || "$TOCSIN" check --config "$cfg"
     log "tocsin: $scenario"
     start_bg "$WORK/tocsin-$scenario.log" "$TOCSIN" run --config "$cfg"
     pid=$LAST_PID
     "${PY[@]}" "$HERE/measure.py" wait-http "http://127.0.0.1:$API_PORT/readyz" --pid "$pid" --timeout 120
     "${MEASURE[@]}" --system tocsin --scenario "$scenario" --kind "$kind" --proc "tocsin=$pid" \
-        --metrics-url "http://127.0.0.1:$API_PORT/metrics" --intervals "$(intervals_of "$kind")"
+        --metrics-url "http://127.0.0.1:$API_PORT/metrics" --intervals "$intervals" --rules "$rules" \
+        --warmup-scrapes "$warm" --log "$WORK/tocsin-$scenario.log"
     stop_pid "$pid"
+    rm -rf "$WORK/tocsin-state-$scenario"
 }
 
-run_prometheus() {  # SCENARIO KIND TARGETS
-    local scenario=$1 kind=$2 targets=$3 cfg pid bb_pid="" procs=()
+run_prometheus() {  # SCENARIO KIND TARGETS [SIZE SCALE RULES INTERVALS WARMUP_SCRAPES]
+    local scenario=$1 kind=$2 targets=$3 size=${4:-} scale=${5:-1} rules=${6:-0} intervals=${7:-$INTERVALS}
+    local warm=${8:-1} cfg pid bb_pid="" procs=()
     if [[ $kind == probe ]]; then
         "${PY[@]}" "$HERE/gen_configs.py" blackbox --dir "$WORK" --timeout "$TIMEOUT" >/dev/null
         start_bg "$WORK/blackbox-$scenario.log" "$BLACKBOX" --config.file="$WORK/blackbox.yml" \
@@ -138,24 +182,31 @@ run_prometheus() {  # SCENARIO KIND TARGETS
         procs=(--proc "blackbox_exporter=$bb_pid")
     fi
     cfg=$("${PY[@]}" "$HERE/gen_configs.py" prometheus --dir "$WORK" --name "$scenario" --scenario "$kind" \
-        --page-port "$PAGE_PORT" --blackbox-port "$BB_PORT" --target-ports "$TARGET_PORTS" --targets "$targets" \
+        --page-port "$PAGE_PORT" --page-path "/$size/metrics" --rules "$rules" --scale "$scale" \
+        --blackbox-port "$BB_PORT" --target-ports "$TARGET_PORTS" --targets "$targets" \
         --interval "$INTERVAL" --timeout "$TIMEOUT")
     log "prometheus: $scenario"
     start_bg "$WORK/prometheus-$scenario.log" "$PROMETHEUS" --config.file="$cfg" \
         --storage.tsdb.path="$WORK/prometheus-data-$scenario" --web.listen-address="127.0.0.1:$PROM_PORT"
     pid=$LAST_PID
     "${PY[@]}" "$HERE/measure.py" wait-http "http://127.0.0.1:$PROM_PORT/-/ready" --pid "$pid" --timeout 120
+    # The rules are checked after the window: /api/v1/rules must list every rule, evaluated, health ok.
     "${MEASURE[@]}" --system prometheus --scenario "$scenario" --kind "$kind" --proc "prometheus=$pid" \
         "${procs[@]}" --metrics-url "http://127.0.0.1:$PROM_PORT/metrics" --prom-api "http://127.0.0.1:$PROM_PORT" \
-        --intervals "$(intervals_of "$kind")"
+        --intervals "$intervals" --rules "$rules" --warmup-scrapes "$warm"
     stop_pid "$pid"
     [[ -n $bb_pid ]] && stop_pid "$bb_pid"
     rm -rf "$WORK/prometheus-data-$scenario"
 }
 
 if [[ $ONLY != probe ]]; then
-    run_tocsin scrape-100k scrape 0
-    run_prometheus scrape-100k scrape 0
+    for sc in "${SCRAPE_SCENARIOS[@]}"; do
+        IFS=: read -r size scale rules warm <<<"$sc"
+        iv=$SCRAPE_INTERVALS
+        [[ $size == 1m ]] && iv=$((SCRAPE_1M_INTERVALS < SCRAPE_INTERVALS ? SCRAPE_1M_INTERVALS : SCRAPE_INTERVALS))
+        run_tocsin "scrape-$size" scrape 0 "$size" "$scale" "$rules" "$iv" "$warm"
+        run_prometheus "scrape-$size" scrape 0 "$size" "$scale" "$rules" "$iv" "$warm"
+    done
 fi
 if [[ $ONLY != scrape ]]; then
     for n in "${PROBE_SCENARIOS[@]}"; do
@@ -170,7 +221,9 @@ report=("${PY[@]}" "$HERE/report.py" "$RESULTS" --tocsin-bin "$TOCSIN" --mode "$
 if ((WRITE_DOCS)); then
     cmd="bash bench/compare/run.sh --write-docs"
     ((QUICK)) && cmd="bash bench/compare/run.sh --quick --write-docs"
-    report+=(--write-docs "$ROOT/docs/benchmarks.md" --command "$cmd")
+    report+=(--write-docs "$ROOT/docs/benchmarks.md" --png "$ROOT/docs/benchmarks-scaling.png" --command "$cmd")
+else
+    report+=(--png "$WORK/scaling.png")
 fi
 "${report[@]}"
 if ((LATENCY)); then
