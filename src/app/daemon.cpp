@@ -118,7 +118,7 @@ struct Daemon::Impl {
     void schedule_snapshot();
     void install_rules(const config::Config& cfg);
     void post_rule_round();
-    void run_rules(bool all);
+    void run_rules(bool all, bool periodic = false);
     void schedule_rule_safety();
     void check_landed(const std::string& key);
     void begin_warmup(const config::Config& cfg);
@@ -234,11 +234,11 @@ void Daemon::Impl::post_rule_round() {
     });
 }
 
-void Daemon::Impl::run_rules(bool all) {
+void Daemon::Impl::run_rules(bool all, bool periodic) {
     if (!rules_warm) return;
     const TimePoint now = clock.now();
     const auto started = steady::now();
-    RuleRoundReport report = rules->evaluate(now, all);
+    RuleRoundReport report = rules->evaluate(now, all, periodic);
     rule_round_end = steady::now();
     rule_round_cost = rule_round_end - started;
     rule_deadline_timer.cancel();
@@ -259,7 +259,7 @@ void Daemon::Impl::schedule_rule_safety() {
     rule_safety_timer.expires_after(config.rules_config.evaluation_interval);
     rule_safety_timer.async_wait([this](const boost::system::error_code& ec) {
         if (ec || stopping) return;
-        run_rules(true);
+        run_rules(true, /*periodic=*/true);
         schedule_rule_safety();
     });
 }

@@ -58,6 +58,7 @@ struct RuleRunner::Entry {
     std::vector<std::vector<series::Matcher>> selectors;
     bool dirty = true;
     bool observed = false;  // evaluated this round: the incident manager hears of it
+    std::optional<TimePoint> last_evaluated;
 };
 
 RuleRunner::RuleRunner(const series::SeriesStore& store, store::Database* db, SelfMetrics* metrics)
@@ -82,7 +83,7 @@ void RuleRunner::install(const std::vector<config::RuleConfig>& configs, const c
             spdlog::error("rule {}: {}", c.name, made.error().message);
             continue;
         }
-        auto entry = std::make_unique<Entry>(Entry{std::move(*made), {}, true});
+        auto entry = std::make_unique<Entry>(Entry{std::move(*made), {}, true, false, std::nullopt});
         for (const promql::VectorSelector* s : promql::selectors(entry->rule.expr())) entry->selectors.push_back(s->matchers);
         // A changed rule keeps the alerts of its previous version: same name,
         // same alert identities; the state machine re-judges them at once.
@@ -224,15 +225,23 @@ bool RuleRunner::has_dirty() const {
     return std::any_of(m_rules.begin(), m_rules.end(), [](const auto& e) { return e->dirty; });
 }
 
-RuleRoundReport RuleRunner::evaluate(TimePoint now, bool all) {
+RuleRoundReport RuleRunner::evaluate(TimePoint now, bool all, bool periodic) {
     RuleRoundReport report;
     std::vector<std::pair<std::string, rules::RowChanges>> changes;
     std::vector<std::string> touched;
     for (auto& e : m_rules) {
-        if (!all && !e->dirty) {
+        // The periodic round is a safety net: a rule its checks evaluated
+        // within most of the interval is fresh (its saved state is touched
+        // all the same). Without this, a rule fed by a scrape every interval
+        // was evaluated twice per interval.
+        const bool fresh = periodic && !e->dirty && e->last_evaluated &&
+                           now - *e->last_evaluated < m_options.evaluation_interval * 9 / 10;
+        if ((!all && !e->dirty) || fresh) {
             // Not evaluated now, but its deadlines still count.
+            if (fresh) touched.push_back(e->rule.name());
         } else {
             e->dirty = false;
+            e->last_evaluated = now;
             const auto started = std::chrono::steady_clock::now();
             auto value = m_engine.instant(e->rule.expr(), to_ms(now));
             std::vector<tocsin::Sample> samples;
