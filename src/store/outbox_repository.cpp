@@ -92,6 +92,13 @@ std::int64_t sql_limit(std::size_t limit) {
     return static_cast<std::int64_t>(std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
 }
 
+// The one time a `SELECT min(...)` yields; none for NULL (no row matched).
+Result<std::optional<TimePoint>> single_time(Statement& stmt) {
+    auto found = stmt.step();
+    if (!found) return std::move(found).error();
+    if (!*found || stmt.column_is_null(0)) return std::optional<TimePoint>{};
+    return std::optional<TimePoint>(stmt.column_time(0));
+}
 }  // namespace
 
 const char* to_string(OutboxState state) noexcept {
@@ -344,10 +351,7 @@ Result<std::optional<TimePoint>> OutboxRepository::earlier_pending(const OutboxR
         .bind(2, std::string_view(row.channel))
         .bind(3, std::string_view(row.recipient))
         .bind(4, row.id);
-    auto found = stmt->step();
-    if (!found) return std::move(found).error();
-    if (!*found || stmt->column_is_null(0)) return std::optional<TimePoint>{};
-    return std::optional<TimePoint>(stmt->column_time(0));
+    return single_time(*stmt);
 }
 
 Result<std::optional<TimePoint>> OutboxRepository::retry_round(std::string_view channel, std::string_view recipient,
@@ -357,10 +361,7 @@ Result<std::optional<TimePoint>> OutboxRepository::retry_round(std::string_view 
         "AND attempts > 0 AND next_attempt_at > ?3");
     if (!stmt) return std::move(stmt).error();
     stmt->bind(1, channel).bind(2, recipient).bind(3, now);
-    auto found = stmt->step();
-    if (!found) return std::move(found).error();
-    if (!*found || stmt->column_is_null(0)) return std::optional<TimePoint>{};
-    return std::optional<TimePoint>(stmt->column_time(0));
+    return single_time(*stmt);
 }
 
 Result<std::optional<OutboxRow>> OutboxRepository::find(std::int64_t id) {

@@ -532,6 +532,17 @@ void expect_nothing_lost(const std::vector<Row>& rows, const std::vector<Inciden
     }
 }
 
+// Once every page is out: the run's figures, checked for nothing lost.
+Figures delivered_figures(const std::vector<Row>& rows, const std::vector<IncidentRow>& incidents, std::int64_t steps,
+                          TimePoint delivered, bool fallback_allowed) {
+    Figures fig;
+    fig.incidents = static_cast<int>(incidents.size());
+    fig.steps = steps;
+    fig.all_delivered = at(delivered);
+    expect_nothing_lost(rows, incidents, fig, fallback_allowed);
+    return fig;
+}
+
 // The failing-channel incident: declared once, after channel_failure_after
 // without a delivery since `first_failure` and before the channel came
 // back; resolved after it came back.
@@ -591,11 +602,7 @@ void smtp_outage(SmtpFault fault, int max_attempts, const char* name) {
 
     const auto rows = chain.outbox();
     const auto incidents = chain.incidents();
-    Figures fig;
-    fig.incidents = static_cast<int>(incidents.size());
-    fig.steps = steps;
-    fig.all_delivered = at(*all_delivered);
-    expect_nothing_lost(rows, incidents, fig, max_attempts < 30);
+    Figures fig = delivered_figures(rows, incidents, steps, *all_delivered, max_attempts < 30);
     std::optional<TimePoint> first_email;
     for (const auto& r : rows) {
         if (r.channel != "email") continue;
@@ -703,11 +710,7 @@ TEST(ChannelOutage, Telegram429Then5xxHonoursRetryAfterAndDeliversEverythingOnce
 
     const auto rows = chain.outbox();
     const auto incidents = chain.incidents();
-    Figures fig;
-    fig.incidents = static_cast<int>(incidents.size());
-    fig.steps = steps;
-    fig.all_delivered = at(*all_delivered);
-    expect_nothing_lost(rows, incidents, fig, false);
+    Figures fig = delivered_figures(rows, incidents, steps, *all_delivered, false);
 
     // retry_after honoured: after a 429 to a chat, nothing more to that chat
     // until it expired.
