@@ -11,6 +11,9 @@
   gen_configs.py blackbox   --dir D --timeout S
   gen_configs.py rules      --rules N --scale S [--format tocsin|prometheus|list]
 
+With --rules 0 (the scrape-only scenario) neither system gets a rule: tocsin
+no [[rule]] (still `[storage] keep_unmatched = true`), Prometheus no rule_files.
+
 Rules (--rules N over the page of gen_page.py --scale S) are the same N
 alerting rules for both systems, all with `for: 5m`: a deterministic mix of
 error ratios (per service, per handler, per handler prefix with a regex
@@ -214,13 +217,16 @@ def tocsin(a):
             'body_size_limit = "1GiB"',  # a 1M-sample page is 125 MB; the default 64 MiB would refuse it
             "",
         ]
+        lines += [
+            "[storage]",
+            # Keep every scraped series, as Prometheus does, so both store the same series;
+            # the default (false) would store only what some rule selector can read. With no
+            # rules (scrape-only) tocsin keeps everything anyway; the line makes that explicit.
+            "keep_unmatched = true",
+            "",
+        ]
         if a.rules:
             lines += [
-                "[storage]",
-                # Keep every scraped series, as Prometheus does, so both store the same series;
-                # the default (false) would store only what some rule selector can read.
-                "keep_unmatched = true",
-                "",
                 "[rules]",
                 f'evaluation_interval = "{a.interval}s"',
                 "",

@@ -22,7 +22,8 @@ threads) are reported next to it as a cross-check; without schedstat (kernels
 without CONFIG_SCHEDSTATS) the ticks are the figure. Counters (samples,
 probes, lateness buckets, rule evaluations) are read from the systems' own
 /metrics just outside the window, so rendering those pages never counts as
-work of the window.
+work of the window. A scrape window with --rules 0 (scrape only) checks that
+no rule is evaluated (Prometheus' /api/v1/rules empty) and reports rules 0.
 """
 import argparse
 import json
@@ -371,6 +372,28 @@ def rule_figures(a, s0, s1, r):
     r["rule_eval_us_per_rule"] = round(per_rule * 1e6, 2) if per_rule is not None else None
 
 
+def no_rule_figures(a, s1, r):
+    """The scrape-only scenario (--rules 0): checks that neither system evaluates any rule, so the
+    window holds scraping and storing only. Prometheus' /api/v1/rules must be empty here (with rules
+    it must list every one), tocsin must have evaluated none."""
+    if a.system == "tocsin":
+        evals = total(s1, "tocsin_rule_evaluations_total")
+        if evals:
+            sys.exit(f"tocsin: {int(evals)} rule evaluations in a scenario without rules")
+        r["alerts_pending"] = int(total(s1, "tocsin_alerts", state="pending"))
+        r["alerts_firing"] = int(total(s1, "tocsin_alerts", state="firing"))
+    else:
+        groups = json.loads(fetch(a.prom_api + "/api/v1/rules", timeout=120))["data"]["groups"]
+        got = [x for g in groups for x in g["rules"]]
+        if got:
+            sys.exit(f"prometheus: /api/v1/rules lists {len(got)} rules in a scenario without rules")
+        evals = total(s1, "prometheus_rule_evaluations_total")
+        r["alerts_pending"] = r["alerts_firing"] = 0
+    r["rules"] = 0
+    r["rule_evaluations"] = int(evals)
+    r["rule_eval_source"] = "no rules: scrape only (checked: no rule evaluated, Prometheus' /api/v1/rules empty)"
+
+
 def cmd_run(a):
     procs = dict(x.split("=", 1) for x in a.proc)
     procs = {k: int(v) for k, v in procs.items()}
@@ -531,6 +554,8 @@ def cmd_run(a):
             r["bytes_per_series_rss"] = round(r["rss_bytes"] / r["series"], 1)
         if a.rules:
             rule_figures(a, s0, s1, r)
+        else:
+            no_rule_figures(a, s1, r)
     else:
         r["cpu_seconds_per_1k_probes"] = round(r["cpu_seconds"] / r["probes"] * 1000, 4) if r["probes"] else None
     with open(a.out, "a") as fh:

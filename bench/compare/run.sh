@@ -4,19 +4,23 @@
 #
 #   bash bench/compare/run.sh [--quick] [--write-docs] [--results FILE] [--keep] [--only KIND] [--sizes LIST] [--latency]
 #
-#   full (default) scrape-10k (100 rules), scrape-100k (1k rules), scrape-1m (10k rules), then
-#                  probe-1k, probe-5k, probe-10k (~15 min)
-#   --quick        smoke variant: scrape-10k and scrape-100k with their rules, probe-1k;
-#                  3 measured intervals each (~5 min)
+#   full (default) scrape-10k (100 rules), scrape-100k (1k rules), scrape-only-100k (no rules,
+#                  12 scrapes), scrape-1m (10k rules), then probe-1k, probe-5k, probe-10k (~20 min)
+#   --quick        smoke variant: scrape-10k and scrape-100k with their rules, scrape-only-100k
+#                  (6 scrapes), probe-1k; 3 measured intervals each otherwise (~8 min)
 #   --write-docs   (re)write the "End-to-end comparisons" section of docs/benchmarks.md and
 #                  docs/benchmarks-scaling.png
 #   --results FILE also keep the JSON lines in FILE
 #   --keep         keep the temp dir (configs, logs) for inspection
 #   --only KIND    run only the scrape or only the probe scenarios (not with --write-docs)
-#   --sizes LIST   scrape sizes to run, e.g. 1m or 10k,100k (not with --write-docs)
+#   --sizes LIST   scrape scenarios to run: 10k, 100k, 1m (with rules) and only-100k (the
+#                  scrape-only scenario), e.g. 1m or 10k,100k or only-100k (not with --write-docs)
 #   --latency      then run latency.sh too (detection-to-page latency, ~4 min more; with
 #                  --write-docs it also rewrites its section, with --results FILE it keeps
 #                  FILE's name with .latency.jsonl)
+#
+# TOCSIN_BUILD_DIR=DIR  build and run tocsin in DIR (default build-release; relative to the
+#                  repo root unless absolute)
 #
 # Installs prometheus, prometheus-blackbox-exporter, nginx-light and gnuplot-nox with
 # apt-get when missing (their services are neither enabled nor started),
@@ -43,7 +47,7 @@ while (($#)); do
         --sizes) SIZES=$2; shift ;;
         --latency) LATENCY=1 ;;
         --results) RESULTS_COPY=$(realpath -m "$2"); shift ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 64 ;;
     esac
     shift
@@ -58,16 +62,20 @@ TIMEOUT=5            # seconds
 MAX_CONCURRENT=1024  # tocsin [daemon] max_concurrent_checks
 TARGET_PORTS_N=8     # nginx ports the probe targets are spread over
 # Scrape scenarios: SIZE:SCALE:RULES:WARMUP_SCRAPES (gen_page.py --scale,
-# rules = samples / 100). CPU is read in nanoseconds (schedstat), so a window
+# rules = samples / 100). only-100k is the scrape-only scenario (scrape-only-100k):
+# the 100k page (served as /100k/metrics, the same as scrape-100k's), no rules,
+# and a window twice as long as the others' (12 scrapes; 6 in quick mode), as
+# the issue's CPU goal is stated for scraping alone. CPU is read in nanoseconds (schedstat), so a window
 # of whole scrapes need not be long. A scrape window starts in the middle of
 # the gap after WARMUP_SCRAPES successful scrapes: the first creates the
 # series; at 1M two, as Prometheus' first scrape of a million series takes
 # 15-20 s here and its garbage would land in the window. A probe window
 # starts after WARMUP intervals (every target probed once).
 if ((QUICK)); then
-    WARMUP=1; INTERVALS=3; SCRAPE_SCENARIOS=(10k:0.1:100:1 100k:1:1000:1); PROBE_SCENARIOS=(1000); MODE=quick
+    WARMUP=1; INTERVALS=3; SCRAPE_SCENARIOS=(10k:0.1:100:1 100k:1:1000:1 only-100k:1:0:1); PROBE_SCENARIOS=(1000)
+    MODE=quick
 else
-    WARMUP=1; INTERVALS=6; SCRAPE_SCENARIOS=(10k:0.1:100:1 100k:1:1000:1 1m:10:10000:2)
+    WARMUP=1; INTERVALS=6; SCRAPE_SCENARIOS=(10k:0.1:100:1 100k:1:1000:1 only-100k:1:0:1 1m:10:10000:2)
     PROBE_SCENARIOS=(1000 5000 10000); MODE=full
 fi
 if [[ -n $SIZES ]]; then
@@ -75,13 +83,15 @@ if [[ -n $SIZES ]]; then
     for sc in "${SCRAPE_SCENARIOS[@]}" 1m:10:10000:2; do
         [[ ,$SIZES, == *",${sc%%:*},"* && " ${keep[*]-} " != *" $sc "* ]] && keep+=("$sc")
     done
-    ((${#keep[@]})) || { echo "--sizes takes 10k, 100k, 1m" >&2; exit 64; }
+    ((${#keep[@]})) || { echo "--sizes takes 10k, 100k, 1m, only-100k" >&2; exit 64; }
     SCRAPE_SCENARIOS=("${keep[@]}")
 fi
 SCRAPE_INTERVALS=$INTERVALS
 # The 1M-sample page: with Prometheus' slow first scrape its warm-up alone is
-# a minute; its window is shorter to keep the run under 15 minutes: 3 scrapes.
+# a minute; its window is shorter to keep the run short: 3 scrapes.
 SCRAPE_1M_INTERVALS=3
+# The scrape-only window: twice the others' (12 scrapes; 6 with --quick), to halve the noise.
+SCRAPE_ONLY_INTERVALS=$((2 * INTERVALS))
 SCRAPE_WARMUP_TIMEOUT=150  # seconds to wait for the 2 successful scrapes before failing
 export PYTHONDONTWRITEBYTECODE=1
 PY=(python3 -B)
@@ -99,10 +109,12 @@ NGINX=/usr/sbin/nginx
 for b in "$PROMETHEUS" "$BLACKBOX" "$NGINX" /usr/bin/gnuplot; do [[ -x $b ]] || { echo "missing $b" >&2; exit 69; }; done
 
 # ------------------------------------------------------------ tocsin
-log "building tocsin (Release)"
-(cd "$ROOT" && cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DTOCSIN_BUILD_TESTS=OFF >/dev/null \
-    && cmake --build build-release -j2 --target tocsin >/dev/null)
-TOCSIN=$ROOT/build-release/tocsin
+BUILD_DIR=${TOCSIN_BUILD_DIR:-build-release}
+[[ $BUILD_DIR == /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
+log "building tocsin (Release, $BUILD_DIR)"
+(cd "$ROOT" && cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTOCSIN_BUILD_TESTS=OFF >/dev/null \
+    && cmake --build "$BUILD_DIR" -j2 --target tocsin >/dev/null)
+TOCSIN=$BUILD_DIR/tocsin
 
 # ------------------------------------------------------------ processes
 WORK=$(mktemp -d /tmp/tocsin-compare.XXXXXX)
@@ -118,13 +130,16 @@ BB_PORT=${P[3]}
 TARGET_PORTS=$(IFS=,; echo "${P[*]:4}")
 
 # The pages: per size, three variants behind a symlink that advances every
-# half interval; served as /SIZE/metrics. Only in the temp dir.
+# half interval; served as /SIZE/metrics. Only in the temp dir. only-100k
+# scrapes the 100k page (generated once when both run).
 WWW=$WORK/www
 mkdir -p "$WWW"
 sizes=()
 if [[ $ONLY != probe ]]; then
     for sc in "${SCRAPE_SCENARIOS[@]}"; do
         IFS=: read -r size scale _ _ <<<"$sc"
+        size=${size#only-}
+        [[ " ${sizes[*]-} " == *" $size "* ]] && continue
         log "generating the $size-sample page (3 variants)"
         "${PY[@]}" "$HERE/gen_page.py" "$WWW/$size" --variants 3 --scale "$scale" >&2
         sizes+=("$size")
@@ -204,8 +219,10 @@ if [[ $ONLY != probe ]]; then
         IFS=: read -r size scale rules warm <<<"$sc"
         iv=$SCRAPE_INTERVALS
         [[ $size == 1m ]] && iv=$((SCRAPE_1M_INTERVALS < SCRAPE_INTERVALS ? SCRAPE_1M_INTERVALS : SCRAPE_INTERVALS))
-        run_tocsin "scrape-$size" scrape 0 "$size" "$scale" "$rules" "$iv" "$warm"
-        run_prometheus "scrape-$size" scrape 0 "$size" "$scale" "$rules" "$iv" "$warm"
+        [[ $size == only-* ]] && iv=$SCRAPE_ONLY_INTERVALS
+        page=${size#only-}  # scrape-only-100k scrapes /100k/metrics
+        run_tocsin "scrape-$size" scrape 0 "$page" "$scale" "$rules" "$iv" "$warm"
+        run_prometheus "scrape-$size" scrape 0 "$page" "$scale" "$rules" "$iv" "$warm"
     done
 fi
 if [[ $ONLY != scrape ]]; then

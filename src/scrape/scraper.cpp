@@ -37,6 +37,7 @@ public:
           m_target(scraper.m_target_labels),
           m_t(t_ms),
           m_staged(scraper.m_staged),
+          m_appends(scraper.m_appends),
           m_cache(*scraper.m_cache) {}
 
     std::optional<std::string> error;
@@ -46,8 +47,10 @@ public:
     std::size_t samples = 0;
 
     // The page repeats the last one: the next cache entry, in page order.
-    std::string_view expected_series() override {
-        return m_next < m_cache.size() ? m_cache.key(m_cache.entries()[m_next]) : std::string_view{};
+    ExpectedSeries expected_series() override {
+        if (m_next >= m_cache.size()) return {};
+        const SeriesCache::Entry& entry = m_cache.entries()[m_next];
+        return ExpectedSeries{m_cache.key(entry), entry.spans_lines};
     }
 
     void on_expected_sample(double value, std::optional<std::int64_t> timestamp_ms, std::size_t line) override {
@@ -83,7 +86,8 @@ private:
             entry.seen = m_scraper.m_iteration;
             return;
         }
-        m_staged.push_back(Scraper::Staged{index, timestamp_ms.value_or(m_t), value, timestamp_ms.has_value()});
+        m_staged.push_back(Scraper::Staged{index, timestamp_ms.has_value()});
+        m_appends.push_back(series::SeriesStore::PendingAppend{entry.ref, timestamp_ms.value_or(m_t), value});
     }
 
     // The cache entry of the line's series, created (labelled, checked
@@ -167,6 +171,7 @@ private:
     const std::vector<std::pair<std::string, std::string>>& m_target;
     std::int64_t m_t;
     std::vector<Scraper::Staged>& m_staged;
+    std::vector<series::SeriesStore::PendingAppend>& m_appends;
     SeriesCache& m_cache;
     std::uint32_t m_next = 0;  // the entry expected next
     std::vector<series::LabelView> m_labels;
@@ -284,6 +289,7 @@ ScrapeReport Scraper::ingest(series::SeriesStore& store, const net::HttpClientRe
 
     const std::uint64_t iteration = ++m_iteration;
     m_staged.clear();
+    m_appends.clear();
     std::size_t entries_seen = 0;  // distinct cache entries on this page
     if (report.error.empty()) {
         const ExpositionFormat format = format_from_content_type(fetched.content_type);
@@ -310,14 +316,12 @@ ScrapeReport Scraper::ingest(series::SeriesStore& store, const net::HttpClientRe
     } else {
         report.up = true;
         auto& entries = m_cache->entries();
-        constexpr std::size_t k_record_ahead = 16;
-        constexpr std::size_t k_head_ahead = 8;
+        m_append_results.resize(m_appends.size());
+        store.append_batch(m_appends, m_append_results);
         for (std::size_t i = 0; i < m_staged.size(); ++i) {
-            if (i + k_record_ahead < m_staged.size()) store.prefetch_record(entries[m_staged[i + k_record_ahead].entry].ref);
-            if (i + k_head_ahead < m_staged.size()) store.prefetch_head(entries[m_staged[i + k_head_ahead].entry].ref);
             const Staged& s = m_staged[i];
             SeriesCache::Entry* entry = &entries[s.entry];
-            auto result = store.append(entry->ref, s.t, s.v);
+            const series::AppendResult result = m_append_results[i];
             if (is_accepted(result)) ++report.samples_appended;
             if (result == series::AppendResult::out_of_order) ++report.out_of_order;
             if (result == series::AppendResult::duplicate_sample_for_timestamp) ++report.duplicates;

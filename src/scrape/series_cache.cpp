@@ -27,6 +27,7 @@ SeriesCache::Entry* SeriesCache::insert(std::string_view key, std::uint64_t hash
     e.hash = hash;
     e.key_offset = static_cast<std::uint32_t>(m_keys.size());
     e.key_size = static_cast<std::uint32_t>(key.size());
+    e.spans_lines = key.find('\n') != std::string_view::npos;
     m_keys.append(key);
     m_entries.push_back(e);
     const std::size_t mask = m_slots.size() - 1;

@@ -27,6 +27,7 @@ public:
         series::SeriesRef ref;        // invalid: the store refused the series
         std::uint64_t seen = 0;       // the last scrape (iteration) it was on
         bool explicit_timestamp = false;
+        bool spans_lines = false;  // the key holds a raw line break (text format label values may)
     };
 
     // The entry for `key`, or nullptr.

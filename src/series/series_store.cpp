@@ -780,6 +780,27 @@ void SeriesStore::prefetch_head(SeriesRef ref) const noexcept {
     if (s.head != nullptr) __builtin_prefetch(s.head + s.head_bits / 8, 1);
 }
 
+void SeriesStore::append_batch(std::span<const PendingAppend> appends, std::span<AppendResult> results) {
+    // 100k appends are bound by memory latency: the record sixteen ahead,
+    // then its open chunk's end eight ahead, arrive while these append.
+    constexpr std::size_t k_record_ahead = 16;
+    constexpr std::size_t k_head_ahead = 8;
+    const std::size_t n = std::min(appends.size(), results.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i + k_record_ahead < n) prefetch_record(appends[i + k_record_ahead].ref);
+        if (i + k_head_ahead < n) {
+            const SeriesRef ahead = appends[i + k_head_ahead].ref;
+            if (ahead.valid() && ahead.slot() < m_impl->m_slot_limit) {
+                const Series& s = m_impl->at(ahead.slot());
+                if (s.head != nullptr) __builtin_prefetch(s.head + s.head_bits / 8, 1);
+            }
+        }
+        const PendingAppend& a = appends[i];
+        Series* s = m_impl->resolve(a.ref);
+        results[i] = s == nullptr ? AppendResult::unknown_series : m_impl->append(*s, a.t_ms, a.v);
+    }
+}
+
 AppendResult SeriesStore::append(SeriesRef ref, std::int64_t t_ms, double v) {
     Series* s = m_impl->resolve(ref);
     if (s == nullptr) return AppendResult::unknown_series;

@@ -15,26 +15,13 @@ bool fits_signed(std::int64_t v, unsigned bits) noexcept {
 
 }  // namespace
 
-void BitWriter::put(std::uint64_t value, unsigned n) noexcept {
-    if (n == 0) return;
-    if (n < 64) value &= (std::uint64_t{1} << n) - 1;
-    const unsigned used = m_bits & 7;
-    if (used + n > 64) {
-        // Straddles nine bytes: the high part first, then the rest.
-        const unsigned high = 64 - used;
-        put(value >> (n - high), high);
-        put(value, n - high);
-        return;
-    }
-    // One unaligned big-endian 8-byte store: the bits land at the top of the
-    // word after the `used` bits already in the first byte, and the bytes
-    // after them are overwritten (the buffer's slack).
-    std::uint8_t* p = m_data + (m_bits >> 3);
-    std::uint64_t word = value << (64 - used - n);
-    if (used != 0) word |= static_cast<std::uint64_t>(p[0] & static_cast<std::uint8_t>(0xff00u >> used)) << 56;
-    if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
-    std::memcpy(p, &word, sizeof word);
-    m_bits += n;
+void BitWriter::put_straddling(std::uint64_t value, unsigned n) noexcept {
+    // The high part fills the 8 bytes from the current one; the rest starts
+    // on a byte boundary.
+    const unsigned high = 64 - (m_bits & 7);
+    put_word(value >> (n - high), high);
+    const unsigned low = n - high;
+    put_word(value & ((std::uint64_t{1} << low) - 1), low);
 }
 
 std::uint64_t BitReader::peek_tail(std::uint32_t byte) const noexcept {
@@ -61,22 +48,27 @@ void xor_encode_first(BitWriter& w, XorState& state, std::int64_t t, std::uint64
 }
 
 void xor_encode(BitWriter& w, XorState& s, std::int64_t t, std::uint64_t value_bits) noexcept {
+    // Each sample's fields are packed into as few words as fit (a regular
+    // timestamp and an unchanged or same-window value are one write).
     const std::uint64_t delta = static_cast<std::uint64_t>(t) - static_cast<std::uint64_t>(s.t);
     const auto dod = static_cast<std::int64_t>(delta - s.delta);
+    const auto udod = static_cast<std::uint64_t>(dod);
+    std::uint64_t head = 0;  // the timestamp's bits, then the value's control bits
+    unsigned head_bits = 0;
     if (dod == 0) {
-        w.put(0b0, 1);
+        head_bits = 1;  // '0'
     } else if (fits_signed(dod, 7)) {
-        w.put(0b10, 2);
-        w.put(static_cast<std::uint64_t>(dod), 7);
+        head = (std::uint64_t{0b10} << 7) | (udod & 0x7f);
+        head_bits = 9;
     } else if (fits_signed(dod, 14)) {
-        w.put(0b110, 3);
-        w.put(static_cast<std::uint64_t>(dod), 14);
+        head = (std::uint64_t{0b110} << 14) | (udod & 0x3fff);
+        head_bits = 17;
     } else if (fits_signed(dod, 20)) {
-        w.put(0b1110, 4);
-        w.put(static_cast<std::uint64_t>(dod), 20);
+        head = (std::uint64_t{0b1110} << 20) | (udod & 0xfffff);
+        head_bits = 24;
     } else {
         w.put(0b1111, 4);
-        w.put(static_cast<std::uint64_t>(dod), 64);
+        w.put(udod, 64);
     }
     s.t = t;
     s.delta = delta;
@@ -84,24 +76,38 @@ void xor_encode(BitWriter& w, XorState& s, std::int64_t t, std::uint64_t value_b
     const std::uint64_t x = value_bits ^ s.value_bits;
     s.value_bits = value_bits;
     if (x == 0) {
-        w.put(0b0, 1);
+        w.put(head << 1, head_bits + 1);  // '0'
         return;
     }
     // Five bits hold at most 31 leading zeros; more are sent as data.
     const unsigned leading = std::min(std::countl_zero(x), 31);
     const auto trailing = static_cast<unsigned>(std::countr_zero(x));
     if (s.leading != 0xff && leading >= s.leading && trailing >= s.trailing) {
-        w.put(0b10, 2);
-        w.put(x >> s.trailing, 64u - s.leading - s.trailing);
+        head = (head << 2) | 0b10;
+        head_bits += 2;
+        const unsigned meaningful = 64u - s.leading - s.trailing;
+        const std::uint64_t payload = x >> s.trailing;
+        if (head_bits + meaningful <= 64) {
+            w.put((head << meaningful) | payload, head_bits + meaningful);
+        } else {
+            w.put(head, head_bits);
+            w.put(payload, meaningful);
+        }
         return;
     }
     s.leading = static_cast<std::uint8_t>(leading);
     s.trailing = static_cast<std::uint8_t>(trailing);
     const unsigned significant = 64 - leading - trailing;
-    w.put(0b11, 2);
-    w.put(leading, 5);
-    w.put(significant & 63, 6);  // 64 is sent as 0
-    w.put(x >> trailing, significant);
+    // '11' + 5 bits leading + 6 bits length (64 is sent as 0).
+    head = (head << 13) | (std::uint64_t{0b11} << 11) | (std::uint64_t{leading} << 6) | (significant & 63);
+    head_bits += 13;
+    const std::uint64_t payload = x >> trailing;
+    if (head_bits + significant <= 64) {
+        w.put((head << significant) | payload, head_bits + significant);
+    } else {
+        w.put(head, head_bits);
+        w.put(payload, significant);
+    }
 }
 
 }  // namespace tocsin::series

@@ -73,7 +73,7 @@ public:
     explicit PredictingSink(const std::vector<std::string>* expected) : m_expected(expected) {}
     std::vector<std::string> seen;
 
-    std::string_view expected_series() override {
+    ExpectedSeries expected_series() override {
         return m_next < m_expected->size() ? std::string_view((*m_expected)[m_next]) : std::string_view{};
     }
     void on_expected_sample(double v, std::optional<std::int64_t> ts, std::size_t line) override {

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "go_float.hpp"
 #include "utf8.hpp"
@@ -101,6 +102,47 @@ TEST(Utf8, GoRules) {
     EXPECT_FALSE(is_valid_utf8("\xf5\x80\x80\x80"));
     EXPECT_FALSE(is_valid_utf8("\xe2\x82"));          // truncated
     EXPECT_FALSE(is_valid_utf8("\xe2\x28\xa1"));
+}
+
+
+// The parser reads plain digits[.digits] values with parse_plain_decimal in
+// the pass that finds the token's end; it must agree bit for bit with
+// parse_go_float on everything it accepts, and hand back the rest.
+TEST(GoFloat, PlainDecimalAgreesWithTheFullParser) {
+    std::uint64_t seed = 0x9e3779b97f4a7c15ULL;
+    auto next = [&seed] {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        return seed;
+    };
+    const char alphabet[] = "0123456789.0000e-+9";
+    std::size_t accepted = 0;
+    for (int i = 0; i < 200000; ++i) {
+        std::string text;
+        const std::size_t length = 1 + next() % 24;
+        for (std::size_t k = 0; k < length; ++k) text += alphabet[next() % (sizeof alphabet - 1)];
+        double plain = 0;
+        const char* end = parse_plain_decimal(text.data(), text.data() + text.size(), plain);
+        if (end == nullptr) continue;
+        // What the parser hands to parse_plain_decimal's caller: the digits read.
+        const std::string_view token(text.data(), static_cast<std::size_t>(end - text.data()));
+        double full = 0;
+        ASSERT_EQ(parse_go_float(token, full), FloatStatus::ok) << token;
+        ASSERT_EQ(std::bit_cast<std::uint64_t>(plain), std::bit_cast<std::uint64_t>(full)) << token;
+        ++accepted;
+    }
+    EXPECT_GT(accepted, 10000U);
+    for (const char* refused : {"", ".", "-1", "+1", "1234567890123456", "0.12345678901234567", "e5", "inf"}) {
+        double v = 0;
+        const std::string_view t(refused);
+        const char* end = parse_plain_decimal(t.data(), t.data() + t.size(), v);
+        EXPECT_TRUE(end == nullptr || end != t.data() + t.size()) << refused;
+    }
+    double v = 0;
+    const std::string_view t = "0.005 17";
+    EXPECT_EQ(parse_plain_decimal(t.data(), t.data() + t.size(), v), t.data() + 5);
+    EXPECT_EQ(v, 0.005);
 }
 
 }  // namespace

@@ -58,6 +58,17 @@ struct SampleView {
     std::string_view series_text;
 };
 
+// What a SampleSink expects the next sample line to start with.
+struct ExpectedSeries {
+    ExpectedSeries() = default;
+    ExpectedSeries(std::string_view t) : text(t) {}  // NOLINT: implicit, a text alone is the common case
+    ExpectedSeries(std::string_view t, bool spans_lines) : text(t), may_span_lines(spans_lines) {}
+    std::string_view text;
+    // False when the sink knows the text has no raw line break (label values
+    // of the text format may hold them): the parser then need not count them.
+    bool may_span_lines = true;
+};
+
 class SampleSink {
 public:
     virtual ~SampleSink() = default;
@@ -71,7 +82,7 @@ public:
     // Otherwise on_sample() is called as usual. The text must be a
     // series_text an earlier page of the same format produced, and stay
     // valid until the next call into the sink.
-    virtual std::string_view expected_series() { return {}; }
+    virtual ExpectedSeries expected_series() { return {}; }
     virtual void on_expected_sample(double value, std::optional<std::int64_t> timestamp_ms, std::size_t line) {
         (void)value;
         (void)timestamp_ms;

@@ -80,8 +80,6 @@ private:
 
     struct Staged {
         std::uint32_t entry;  // index into the cache's entries
-        std::int64_t t;
-        double v;
         bool explicit_timestamp;
     };
     friend class StagingSink;
@@ -98,7 +96,11 @@ private:
     std::uint64_t m_store_removals = 0;
     std::uint64_t m_store_resets = 0;
     std::string m_body_buffer;        // the last page's memory, reused by the next fetch
-    std::vector<Staged> m_staged;     // reused: no allocation per scrape in steady state
+    // This page's samples, staged until the whole page parsed and passed the
+    // limits; reused: no allocation per scrape in steady state.
+    std::vector<Staged> m_staged;
+    std::vector<series::SeriesStore::PendingAppend> m_appends;  // m_appends[i] is m_staged[i]'s
+    std::vector<series::AppendResult> m_append_results;
     std::uint64_t m_iteration = 0;    // counts ingests
     std::uint64_t m_last_ok = 0;      // iteration of the last successful scrape, 0 if none live
 };

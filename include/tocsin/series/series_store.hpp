@@ -193,6 +193,15 @@ public:
     // memory latency; issuing these a few appends ahead hides most of it.
     void prefetch_record(SeriesRef ref) const noexcept;
     void prefetch_head(SeriesRef ref) const noexcept;
+    // A scrape's appends in page order, results[i] for appends[i] (the
+    // shorter span bounds both): the prefetches above, issued ahead, and
+    // no call per sample.
+    struct PendingAppend {
+        SeriesRef ref;
+        std::int64_t t_ms = 0;
+        double v = 0;
+    };
+    void append_batch(std::span<const PendingAppend> appends, std::span<AppendResult> results);
 
     // --- reading (PromQL) ---
 

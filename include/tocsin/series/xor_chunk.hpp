@@ -40,10 +40,35 @@ public:
     // partially written last byte keeps its bits.
     BitWriter(std::uint8_t* data, std::uint32_t bits) noexcept : m_data(data), m_bits(bits) {}
     // Writes the low `n` bits of `value` (n <= 64), most significant first.
-    void put(std::uint64_t value, unsigned n) noexcept;
+    // Inline: the encoder calls it two or three times per sample.
+    void put(std::uint64_t value, unsigned n) noexcept {
+        if (n == 0) return;
+        if (n < 64) value &= (std::uint64_t{1} << n) - 1;
+        if ((m_bits & 7) + n > 64) {
+            put_straddling(value, n);
+            return;
+        }
+        put_word(value, n);
+    }
     std::uint32_t bits() const noexcept { return m_bits; }
 
 private:
+    // One unaligned big-endian 8-byte store: the bits land at the top of the
+    // word after the bits already in the first byte, and the bytes after
+    // them are overwritten (the buffer's slack). Needs (bits & 7) + n <= 64
+    // and `value` masked to n bits.
+    void put_word(std::uint64_t value, unsigned n) noexcept {
+        const unsigned used = m_bits & 7;
+        std::uint8_t* p = m_data + (m_bits >> 3);
+        std::uint64_t word = value << (64 - used - n);
+        if (used != 0) word |= static_cast<std::uint64_t>(p[0] & static_cast<std::uint8_t>(0xff00u >> used)) << 56;
+        if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
+        std::memcpy(p, &word, sizeof word);
+        m_bits += n;
+    }
+    // More bits than fit the 8 bytes from the current one: two stores.
+    void put_straddling(std::uint64_t value, unsigned n) noexcept;
+
     std::uint8_t* m_data;
     std::uint32_t m_bits;
 };
