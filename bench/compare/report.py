@@ -217,6 +217,15 @@ def verdict(ok):
     return "met" if ok else "NOT met"
 
 
+def scrape_cells(r):
+    """The cells both scrape tables share: work, CPU per sample, bytes per series."""
+    work = f"{r['samples']:,} samples ({r.get('scrapes', '?')} scrapes)"
+    per = f"{r['cpu_ns_per_sample']:,.0f} ns" if r.get("cpu_ns_per_sample") else "n/a"
+    bps = (f"{r['bytes_per_series_peak']:,.0f} ({r['bytes_per_series_rss']:,.0f})"
+           if r.get("bytes_per_series_peak") else "n/a")
+    return work, per, bps
+
+
 def scrape_table(rows):
     head = ("| scenario | system | work in window | CPU s (window) | CPU per sample | series | peak RSS "
             "(end RSS) | bytes per series, peak (end) | rule eval per round | per rule evaluation | "
@@ -226,14 +235,11 @@ def scrape_table(rows):
     for r in rows:
         if not with_rules(r):
             continue
-        work = f"{r['samples']:,} samples ({r.get('scrapes', '?')} scrapes)"
-        per = f"{r['cpu_ns_per_sample']:,.0f} ns" if r.get("cpu_ns_per_sample") else "n/a"
+        work, per, bps = scrape_cells(r)
         rules = r.get("rules") or 0
         round_ = fmt_secs(r.get("rule_eval_seconds_per_round")) + (f" ({rules:,} rules)" if rules else "")
         per_rule = f"{r['rule_eval_us_per_rule']:,.1f} µs" if r.get("rule_eval_us_per_rule") else "n/a"
         evals = f"{r.get('rule_evaluations', 0):,} ({r.get('rule_rounds', 0):g})" if rules else "n/a"
-        bps = (f"{r['bytes_per_series_peak']:,.0f} ({r['bytes_per_series_rss']:,.0f})"
-               if r.get("bytes_per_series_peak") else "n/a")
         ratios = goals = ""
         if r["system"] == "tocsin" and r.get("ratio"):
             ratios = (f"**{r['ratio']:.1f}×**, **{(r.get('memory_per_series_ratio') or 0):.1f}×**, "
@@ -255,10 +261,7 @@ def scrape_only_table(rows):
     for r in rows:
         if not scrape_only(r):
             continue
-        work = f"{r['samples']:,} samples ({r.get('scrapes', '?')} scrapes)"
-        per = f"{r['cpu_ns_per_sample']:,.0f} ns" if r.get("cpu_ns_per_sample") else "n/a"
-        bps = (f"{r['bytes_per_series_peak']:,.0f} ({r['bytes_per_series_rss']:,.0f})"
-               if r.get("bytes_per_series_peak") else "n/a")
+        work, per, bps = scrape_cells(r)
         ratio_ = goal = ""
         if r["system"] == "tocsin" and r.get("ratio"):
             ratio_ = f"**{r['ratio']:.1f}×**"
