@@ -789,6 +789,8 @@ void SeriesStore::append_batch(std::span<const PendingAppend> appends, std::span
     for (std::size_t i = 0; i < n; ++i) {
         if (i + k_record_ahead < n) prefetch_record(appends[i + k_record_ahead].ref);
         if (i + k_head_ahead < n) {
+            // prefetch_head's body, written out: inlined here (as a call or
+            // as an Impl member) GCC 12 drops the prefetch (seen in objdump).
             const SeriesRef ahead = appends[i + k_head_ahead].ref;
             if (ahead.valid() && ahead.slot() < m_impl->m_slot_limit) {
                 const Series& s = m_impl->at(ahead.slot());
